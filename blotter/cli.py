@@ -1,2 +1,247 @@
-def main() -> None:  # placeholder until the CLI lands
-    raise SystemExit("blotter: not built yet")
+"""Command line: the dashboard (default), `sim`, `call`, `config` and `export`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .api import ApiError, ConfigError, TrueXClient, TrueXError
+from .config import Settings, load_settings
+
+COLOR_MODES = ("auto", "truecolor", "256", "16", "mono")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", help="profile name in the config file")
+    parser.add_argument("--config", type=Path, help="config file (default: the platform's config directory)")
+    parser.add_argument("--base-url", help="API host, e.g. https://prod.truex.co (env TRUEX_BASE_URL)")
+    parser.add_argument("--api-prefix", help="path prefix that is signed, e.g. /api/v1 (env TRUEX_API_PREFIX)")
+    parser.add_argument("--api-version", help="X-Truex-Version: v2026_01_23 or v2024_01_01 (env TRUEX_API_VERSION)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blotter",
+        description="Terminal order blotter for TrueX. With no command, runs the dashboard.",
+    )
+    _common(parser)
+    parser.add_argument("--demo", action="store_true", help="run against an embedded simulated exchange")
+    parser.add_argument("--seed", type=int, default=7, help="market seed for --demo (default 7)")
+    parser.add_argument("--color", choices=COLOR_MODES, default="auto", help="colour depth (NO_COLOR is honoured)")
+    parser.add_argument("--theme", help="theme name (see the command palette)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sim = sub.add_parser("sim", help="serve the simulated exchange on loopback")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    sim.add_argument("--seed", type=int, default=7, help="market seed: the same seed gives the same market")
+    sim.add_argument("--user-id", help="client id the simulator accepts (default: the demo id)")
+    sim.add_argument("--key", help="HMAC key UUID the simulator accepts (default: the demo key)")
+    sim.add_argument("--secret", help="HMAC secret the simulator accepts (default: the demo secret)")
+    sim.add_argument("--seed-orders", type=int, default=0, help="resting orders to place at start")
+    sim.add_argument("--seed-trades", type=int, default=0, help="historical fills to create at start")
+    sim.add_argument("--demo-flow", action="store_true", help="let the exchange place and cancel demo orders")
+    sim.add_argument("--latency-ms", type=int, default=0, help="fault: added latency per request")
+    sim.add_argument("--error-rate", type=float, default=0.0, help="fault: fraction of requests answered 500")
+    sim.add_argument("--clock-skew", type=float, default=0.0, help="fault: server clock offset in seconds")
+    sim.add_argument("--lenient-userid", action="store_true", help="also accept x-truex-auth-user-id")
+
+    call = sub.add_parser("call", help="send one signed request and print the JSON response")
+    _common(call)
+    call.add_argument("method", help="GET, POST, PATCH or DELETE")
+    call.add_argument("path", help="API path, e.g. /api/v1/orders/active (the prefix may be left out)")
+    call.add_argument("--query", "-q", action="append", default=[], metavar="K=V", help="query parameter")
+    call.add_argument("--body", help="JSON request body")
+    call.add_argument("--no-auth", action="store_true", help="send unsigned (public endpoints)")
+
+    config = sub.add_parser("config", help="show or create the configuration")
+    _common(config)
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("show", help="print the effective settings (secret redacted)")
+    init = config_sub.add_parser("init", help="write a commented starter config file")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "base_url": getattr(args, "base_url", None),
+        "api_prefix": getattr(args, "api_prefix", None),
+        "api_version": getattr(args, "api_version", None),
+        "theme": getattr(args, "theme", None),
+    }
+    return load_settings(profile=args.profile, config_path=args.config, overrides=overrides)
+
+
+def _parse_query(pairs: list[str]) -> dict[str, str]:
+    query = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"--query takes K=V, got {pair!r}")
+        query[key] = value
+    return query
+
+
+async def _call(settings: Settings, args: argparse.Namespace) -> Any:
+    credentials = None if args.no_auth else settings.credentials()
+    body = None
+    if args.body is not None:
+        try:
+            body = json.loads(args.body)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--body is not valid JSON: {exc}") from None
+    async with TrueXClient(
+        settings.base_url, api_prefix=settings.api_prefix, credentials=credentials, api_version=settings.api_version
+    ) as client:
+        response = await client.request(args.method, args.path, params=_parse_query(args.query), body=body)
+        if client.notices.sunset:
+            print(
+                f"note: API version {settings.api_version} is deprecated (Sunset: {client.notices.sunset})",
+                file=sys.stderr,
+            )
+        result: Any = response.data
+        if response.next_cursor:
+            result = {"data": result, "next_cursor": response.next_cursor}
+        return result
+
+
+def _print_error(error: TrueXError) -> None:
+    if isinstance(error, ApiError):
+        problem = {"status": error.status, "title": error.title, "detail": error.detail, "type": error.type}
+        if error.instance:
+            problem["instance"] = error.instance
+        print(f"blotter: {error}", file=sys.stderr)
+        print(json.dumps(problem, indent=2), file=sys.stderr)
+    else:
+        print(f"blotter: {error}", file=sys.stderr)
+
+
+def _serve_sim(args: argparse.Namespace) -> int:
+    from .sim import DEMO_CREDENTIALS, Credentials, Exchange, FaultConfig, SimServer
+
+    credentials = Credentials(
+        user_id=args.user_id or DEMO_CREDENTIALS.user_id,
+        key=args.key or DEMO_CREDENTIALS.key,
+        secret=args.secret or DEMO_CREDENTIALS.secret,
+    )
+    exchange = Exchange(seed=args.seed, demo_flow=args.demo_flow, user_id=credentials.user_id)
+    if args.seed_orders:
+        exchange.seed_orders(args.seed_orders)
+    if args.seed_trades:
+        exchange.seed_trades(args.seed_trades)
+    faults = FaultConfig(latency_ms=args.latency_ms, error_rate=args.error_rate, clock_skew_seconds=args.clock_skew)
+    server = SimServer(
+        exchange, host=args.host, port=args.port, credentials=credentials, faults=faults,
+        lenient_userid=args.lenient_userid,
+    )
+    server.start()
+    secret_note = "(as given with --secret)" if args.secret else credentials.secret
+    print(
+        f"TrueX simulator (seed {args.seed}) serving {server.base_url}/api/v1 and {server.base_url}/v1/cefi\n"
+        f"It accepts these credentials; in another terminal:\n\n"
+        f"  export TRUEX_BASE_URL={server.base_url}\n"
+        f"  export TRUEX_USER_ID={credentials.user_id}\n"
+        f"  export TRUEX_API_KEY={credentials.key}\n"
+        f"  export TRUEX_API_SECRET={secret_note}\n"
+        f"  blotter call GET /api/v1/orders/active\n\n"
+        f"Faults: GET/PUT/DELETE {server.base_url}/_sim/faults   Stop: ctrl+c",
+        flush=True,
+    )
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+STARTER_CONFIG = """\
+# blotter configuration. Precedence: command-line flags, then TRUEX_* environment variables,
+# then the chosen profile below, then built-in defaults. Keep this file private (chmod 600).
+# The HMAC secret is never stored here: use TRUEX_API_SECRET, secret_command, or the keyring.
+
+default_profile = "uat"
+
+[profiles.uat]
+environment = "UAT"
+base_url = "https://api.uat.truex.co"
+api_prefix = "/v1/cefi"
+api_version = "v2026_01_23"
+# user_id = "78932725357888855"             # your client id (x-truex-auth-userid)
+# api_key = "00000000-0000-4000-8000-000000000000"   # the HMAC key's UUID
+# secret_command = "pass show truex/uat"    # prints the secret on stdout
+theme = "desk-dark"
+
+[profiles.uat.poll]        # seconds between polls of each feed
+orders = 1.0
+quotes = 1.0
+trades = 2.0
+balances = 5.0
+
+[profiles.uat.guards]      # fat-finger guards: soft limits ask twice, hard limits refuse
+max_notional = "250000"
+max_distance_pct = "5"
+hard_max_notional = "1000000"
+hard_max_distance_pct = "20"
+
+[profiles.prod]
+environment = "PROD"
+base_url = "https://prod.truex.co"
+api_prefix = "/api/v1"
+"""
+
+
+def _config(args: argparse.Namespace) -> int:
+    from .config import default_config_path, permission_warning
+
+    if args.config_command == "init":
+        path = args.config or default_config_path()
+        if path.exists() and not args.force:
+            raise ConfigError(f"{path} exists; use --force to overwrite")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(STARTER_CONFIG)
+        path.chmod(0o600)
+        print(f"wrote {path}")
+        return 0
+    settings = _settings(args)
+    path = args.config or default_config_path()
+    warning = permission_warning(path)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    shown = settings.model_dump(mode="json")
+    shown["api_secret"] = "**********" if settings.api_secret else None
+    shown["config_file"] = str(path)
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sim":
+            return _serve_sim(args)
+        if args.command == "call":
+            result = asyncio.run(_call(_settings(args), args))
+            print(json.dumps(result, indent=2))
+            return 0
+        if args.command == "config":
+            return _config(args)
+        from .ui.run import run_dashboard
+
+        return run_dashboard(args, _settings)
+    except TrueXError as error:
+        _print_error(error)
+        return 2 if isinstance(error, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,485 @@
+"""The async TrueX REST client: one shared `httpx.AsyncClient`, typed methods, paging helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from . import _errors as errors
+from ._auth import Credentials, ServerClock, TrueXAuth
+from .models import (
+    Activity,
+    ApiVersion,
+    Asset,
+    Balances,
+    Client,
+    ClientPatch,
+    Health,
+    IdType,
+    Instrument,
+    MarketQuote,
+    ModifyOrder,
+    NewOrder,
+    NewTransfer,
+    Order,
+    ProblemDetails,
+    Trade,
+    Transfer,
+    VersionInfo,
+    VwapQuote,
+    VwapQuoteRequest,
+)
+
+DEFAULT_BASE_URL = "https://prod.truex.co"
+DEFAULT_API_PREFIX = "/api/v1"
+DEFAULT_API_VERSION = ApiVersion.V2026_01_23.value
+MAX_PAGE_SIZE = 100
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries for idempotent reads only. Order-changing calls are never retried here."""
+
+    attempts: int = 3
+    backoff: float = 0.2
+    max_backoff: float = 2.0
+    max_retry_after: float = 5.0  # a longer Retry-After is raised to the caller instead
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        # "Full jitter": spreads retries of many clients over the whole window.
+        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+def default_timeout() -> httpx.Timeout:
+    return httpx.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
+
+
+@dataclass
+class Notices:
+    """RFC 8594 headers last seen from the server (set when the API version is deprecated)."""
+
+    deprecation: str | None = None
+    sunset: str | None = None
+
+
+@dataclass
+class Response:
+    """A decoded response: the payload with any v2026 envelope removed, and its paging cursor."""
+
+    data: Any
+    next_cursor: str | None
+    headers: httpx.Headers
+
+
+@dataclass
+class Page(Generic[M]):
+    """One page of a list endpoint. Rows that failed validation are kept in `bad_rows`, not dropped."""
+
+    items: list[M]
+    next_cursor: str | None = None
+    bad_rows: list[tuple[Any, str]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _problem(body: Any) -> ProblemDetails:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]  # v2026_01_23 wraps problem details
+    if isinstance(body, dict):
+        try:
+            return ProblemDetails.model_validate(body)
+        except ValidationError:
+            pass
+    return ProblemDetails()
+
+
+class TrueXClient:
+    """Async client for the TrueX CeFi REST API.
+
+    Every method maps one endpoint. List endpoints return a `Page`; the `iter_*`/`all_*` helpers
+    walk every page in either API version (skip/size for v2024_01_01, cursors for v2026_01_23).
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        api_prefix: str = DEFAULT_API_PREFIX,
+        credentials: Credentials | None = None,
+        api_version: str = DEFAULT_API_VERSION,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: ServerClock | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
+        self.credentials = credentials
+        self.api_version = api_version
+        self.retry = retry or RetryPolicy()
+        self.clock = clock or ServerClock()
+        self.notices = Notices()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=TrueXAuth(credentials, self.clock, api_version),
+            timeout=timeout or default_timeout(),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "blotter/0.1"},
+            verify=True,  # never switched off: TLS verification stays on for https
+        )
+
+    async def __aenter__(self) -> TrueXClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def enveloped(self) -> bool:
+        return self.api_version != ApiVersion.V2024_01_01
+
+    def path(self, path: str) -> str:
+        """The URL path for an endpoint; a path that already carries the prefix is kept as it is."""
+        path = "/" + path.lstrip("/")
+        if self.api_prefix and (path == self.api_prefix or path.startswith(self.api_prefix + "/")):
+            return path
+        return self.api_prefix + path
+
+    # --- transport ------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Response:
+        """Send one request. GETs are retried on connect errors, timeouts, 5xx and 429."""
+        method = method.upper()
+        url_path = self.path(path)
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        content = None
+        headers = {}
+        if body is not None:
+            # The exact bytes sent are the bytes signed.
+            content = json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        attempts = self.retry.attempts if method == "GET" else 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = await self._http.request(method, url_path, params=query, content=content, headers=headers)
+            except httpx.HTTPError as exc:
+                error = self._transport_error(exc, method, url_path)
+                if last:
+                    raise error from None
+                await asyncio.sleep(self.retry.delay(attempt, None))
+                continue
+            retryable = response.status_code >= 500 or response.status_code == 429
+            if retryable and not last:
+                retry_after = _retry_after(response)
+                if retry_after is None or retry_after <= self.retry.max_retry_after:
+                    await asyncio.sleep(self.retry.delay(attempt, retry_after))
+                    continue
+            return self._decode(response, method, url_path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _transport_error(exc: httpx.HTTPError, method: str, path: str) -> errors.TrueXError:
+        name = type(exc).__name__
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return errors.ConnectError(f"Cannot connect: {name}", method=method, path=path)
+        if isinstance(exc, httpx.TimeoutException):
+            return errors.RequestTimeout(f"No answer in time: {name}", method=method, path=path)
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return errors.ConnectionLost(f"Connection lost: {name}", method=method, path=path)
+        return errors.TransportError(f"Transport error: {name}", method=method, path=path)
+
+    def _decode(self, response: httpx.Response, method: str, path: str) -> Response:
+        if "deprecation" in response.headers or "sunset" in response.headers:
+            self.notices.deprecation = response.headers.get("deprecation")
+            self.notices.sunset = response.headers.get("sunset")
+        try:
+            payload = response.json() if response.content else None
+        except ValueError:
+            if response.is_success:
+                raise errors.ResponseFormatError("Response is not valid JSON", method=method, path=path) from None
+            payload = None
+        if not response.is_success:
+            problem = _problem(payload)
+            cls = errors.api_error_class(response.status_code)
+            kwargs: dict[str, Any] = {}
+            if cls is errors.RateLimited:
+                kwargs["retry_after"] = _retry_after(response)
+            raise cls(
+                response.status_code,
+                problem.title or response.reason_phrase,
+                problem.detail,
+                type=problem.type,
+                instance=problem.instance,
+                extensions=problem.extensions,
+                method=method,
+                path=path,
+                **kwargs,
+            )
+        next_cursor = None
+        # Liberal: unwrap an envelope whenever one is present.
+        if isinstance(payload, dict) and "data" in payload and set(payload) <= {"data", "pagination"}:
+            pagination = payload.get("pagination")
+            if isinstance(pagination, dict):
+                next_cursor = pagination.get("next_cursor") or None
+            payload = payload["data"]
+        return Response(payload, next_cursor, response.headers)
+
+    # --- decoding -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _one(model: type[M], response: Response, method: str, path: str) -> M:
+        data = response.data
+        if isinstance(data, list) and len(data) == 1:
+            data = data[0]
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise errors.ResponseFormatError(
+                f"Unexpected {model.__name__} shape: {exc.error_count()} error(s)", method=method, path=path
+            ) from None
+
+    @staticmethod
+    def _page(model: type[M], response: Response, method: str, path: str) -> Page[M]:
+        data = response.data
+        if isinstance(data, dict):
+            data = [data]  # a single object where a list was expected
+        if not isinstance(data, list):
+            raise errors.ResponseFormatError(f"Expected a list of {model.__name__}", method=method, path=path)
+        page: Page[M] = Page(items=[], next_cursor=response.next_cursor)
+        for row in data:
+            try:
+                page.items.append(model.model_validate(row))
+            except ValidationError as exc:
+                page.bad_rows.append((row, f"{exc.error_count()} invalid field(s): {_field_names(exc)}"))
+        return page
+
+    async def _get_page(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> Page[M]:
+        response = await self.request("GET", path, params=params)
+        return self._page(model, response, "GET", self.path(path))
+
+    async def _send_one(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        response = await self.request(method, path, **kwargs)
+        return self._one(model, response, method, self.path(path))
+
+    # --- paging ---------------------------------------------------------------------------------
+
+    async def iter_pages(
+        self,
+        fetch: Callable[..., Awaitable[Page[M]]],
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+        max_pages: int = 100_000,
+        **params: Any,
+    ) -> AsyncIterator[Page[M]]:
+        """Walk every page: cursors in v2026_01_23, skip/size in v2024_01_01."""
+        skip = 0
+        cursor: str | None = None
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            if self.enveloped:
+                page = await fetch(size=page_size, cursor=cursor, **params)
+            else:
+                page = await fetch(size=page_size, skip=skip, **params)
+            yield page
+            rows = len(page.items) + len(page.bad_rows)
+            if self.enveloped and page.next_cursor is not None:
+                if page.next_cursor in seen:  # a server bug must not loop us forever
+                    return
+                seen.add(page.next_cursor)
+                cursor = page.next_cursor
+            elif not self.enveloped and rows >= page_size:
+                skip += rows
+            else:
+                return
+
+    async def collect(self, fetch: Callable[..., Awaitable[Page[M]]], **params: Any) -> Page[M]:
+        """Every page of a list endpoint gathered into one `Page`."""
+        total: Page[M] = Page(items=[])
+        async for page in self.iter_pages(fetch, **params):
+            total.items.extend(page.items)
+            total.bad_rows.extend(page.bad_rows)
+        return total
+
+    # --- service --------------------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        return await self._send_one(Health, "GET", "/health")
+
+    async def versions(self) -> Page[VersionInfo]:
+        return await self._get_page(VersionInfo, "/versions")
+
+    async def sync_clock(self) -> float:
+        """Measure the offset from the server's clock now (a health call) and return it."""
+        await self.request("GET", "/health")
+        return self.clock.offset
+
+    # --- reference data -------------------------------------------------------------------------
+
+    async def assets(self, *, id: str | None = None, name: str | None = None) -> Page[Asset]:
+        return await self._get_page(Asset, "/assets", {"id": id, "name": name})
+
+    async def instruments(self, *, id: str | None = None, symbol: str | None = None) -> Page[Instrument]:
+        return await self._get_page(Instrument, "/instruments", {"id": id, "symbol": symbol})
+
+    # --- market data ----------------------------------------------------------------------------
+
+    async def quotes(self, *, instrument_id: str | None = None) -> Page[MarketQuote]:
+        return await self._get_page(MarketQuote, "/markets/quote", {"instrument_id": instrument_id})
+
+    async def vwap_quote(self, instrument_id: str, qty: Decimal) -> VwapQuote:
+        request = VwapQuoteRequest(instrument_id=instrument_id, qty=qty)
+        return await self._send_one(VwapQuote, "POST", "/markets/quote", body=request.to_wire())
+
+    # --- clients --------------------------------------------------------------------------------
+
+    async def clients(self, *, id: str | None = None, mnemonic: str | None = None) -> Page[Client]:
+        return await self._get_page(Client, "/clients", {"id": id, "mnemonic": mnemonic})
+
+    async def patch_client(self, patch: ClientPatch) -> Client:
+        return await self._send_one(Client, "PATCH", "/clients", body=patch.to_wire())
+
+    # --- orders ---------------------------------------------------------------------------------
+
+    async def create_order(self, order: NewOrder) -> Order:
+        """Never retried: on a timeout, reconcile with `order_status(external_id, IdType.CLIENT)`."""
+        return await self._send_one(Order, "POST", "/orders", body=order.to_wire())
+
+    async def modify_order(self, modify: ModifyOrder) -> Order:
+        return await self._send_one(Order, "PATCH", "/orders", body=modify.to_wire())
+
+    async def cancel_order(self, ref_id: str, id_type: IdType = IdType.EXCHANGE) -> Order:
+        return await self._send_one(Order, "DELETE", f"/orders/{ref_id}", params={"id_type": id_type.value})
+
+    async def active_orders_page(
+        self, *, id: str | None = None, size: int | None = None, skip: int | None = None, cursor: str | None = None
+    ) -> Page[Order]:
+        return await self._get_page(Order, "/orders/active", {"id": id, "size": size, "skip": skip, "cursor": cursor})
+
+    async def active_orders(self, *, id: str | None = None) -> Page[Order]:
+        """Every active order. v2024_01_01 answers in one array; v2026_01_23 may page it."""
+        if not self.enveloped:
+            return await self.active_orders_page(id=id)
+        return await self.collect(self.active_orders_page, id=id)
+
+    async def order_status(self, ref_id: str, id_type: IdType = IdType.EXCHANGE) -> Page[Order]:
+        return await self._get_page(Order, f"/orders/status/{ref_id}", {"id_type": id_type.value})
+
+    async def list_orders(
+        self,
+        *,
+        query: dict[str, Any] | str | None = None,
+        size: int = 10,
+        skip: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Order]:
+        """Orders placed in the last 24 hours; `query` is the JSON column filter."""
+        if isinstance(query, dict):
+            query = json.dumps(query, separators=(",", ":"))
+        params = {"query": query, "size": size, "skip": skip, "cursor": cursor}
+        return await self._get_page(Order, "/orders/list", params)
+
+    async def trades(
+        self,
+        timestamp: int,
+        *,
+        size: int = 10,
+        skip: int | None = None,
+        cursor: str | None = None,
+        client_ids: list[str] | None = None,
+    ) -> Page[Trade]:
+        """The client's trades of the last 24 hours at or after `timestamp` (epoch ns)."""
+        params = {
+            "timestamp": f"{timestamp:019d}",
+            "size": size,
+            "skip": skip,
+            "cursor": cursor,
+            "client_id": ",".join(client_ids) if client_ids else None,
+        }
+        return await self._get_page(Trade, "/orders/trade", params)
+
+    async def all_trades(self, timestamp: int, *, client_ids: list[str] | None = None) -> Page[Trade]:
+        return await self.collect(self.trades, timestamp=timestamp, client_ids=client_ids)
+
+    async def activity(
+        self,
+        timestamp: int,
+        *,
+        size: int = 10,
+        skip: int | None = None,
+        cursor: str | None = None,
+        client_ids: list[str] | None = None,
+        order_ids: list[str] | None = None,
+        msg_types: list[str] | None = None,
+    ) -> Page[Activity]:
+        params = {
+            "timestamp": f"{timestamp:019d}",
+            "size": size,
+            "skip": skip,
+            "cursor": cursor,
+            "client_id": ",".join(client_ids) if client_ids else None,
+            "order_id": ",".join(order_ids) if order_ids else None,
+            "msg_type": ",".join(msg_types) if msg_types else None,
+        }
+        return await self._get_page(Activity, "/orders/activity", params)
+
+    async def all_activity(self, timestamp: int, **filters: Any) -> Page[Activity]:
+        return await self.collect(self.activity, timestamp=timestamp, **filters)
+
+    # --- balances and transfers -----------------------------------------------------------------
+
+    async def balances(
+        self, *, asset_id: str | None = None, asset_name: str | None = None, client_id: str | None = None
+    ) -> Page[Balances]:
+        params = {"asset_id": asset_id, "asset_name": asset_name, "client_id": client_id}
+        return await self._get_page(Balances, "/balances", params)
+
+    async def transfers(self, *, transfer_id: str | None = None, asset_id: str | None = None) -> Page[Transfer]:
+        return await self._get_page(Transfer, "/transfers", {"transfer_id": transfer_id, "asset_id": asset_id})
+
+    async def active_transfers(self, *, transfer_id: str | None = None) -> Page[Transfer]:
+        return await self._get_page(Transfer, "/transfers/active", {"transfer_id": transfer_id})
+
+    async def create_transfer(self, transfer: NewTransfer) -> Transfer:
+        return await self._send_one(Transfer, "POST", "/transfers", body=transfer.to_wire())
+
+
+def _field_names(exc: ValidationError) -> str:
+    names = {".".join(str(part) for part in error["loc"]) or "<root>" for error in exc.errors()}
+    return ", ".join(sorted(names)[:5])
