@@ -279,7 +279,13 @@ class TrueXClient:
     def _page(model: type[M], response: Response, method: str, path: str) -> Page[M]:
         data = response.data
         if isinstance(data, dict):
-            data = [data]  # a single object where a list was expected
+            # A single object where a list was expected is accepted only if it is a valid row.
+            try:
+                return Page(items=[model.model_validate(data)], next_cursor=response.next_cursor)
+            except ValidationError:
+                raise errors.ResponseFormatError(
+                    f"Expected a list of {model.__name__}", method=method, path=path
+                ) from None
         if not isinstance(data, list):
             raise errors.ResponseFormatError(f"Expected a list of {model.__name__}", method=method, path=path)
         page: Page[M] = Page(items=[], next_cursor=response.next_cursor)

@@ -444,7 +444,7 @@ class Transfer(WireModel):
 
 
 class Health(WireModel):
-    status: str = "unknown"
+    status: str
 
 
 class VersionInfo(WireModel):
