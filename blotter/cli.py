@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--user-id", help="client id the simulator accepts (default: the demo id)")
     sim.add_argument("--key", help="HMAC key UUID the simulator accepts (default: the demo key)")
     sim.add_argument("--secret", help="HMAC secret the simulator accepts (default: the demo secret)")
-    sim.add_argument("--seed-orders", type=int, default=0, help="resting orders to place at start")
-    sim.add_argument("--seed-trades", type=int, default=0, help="historical fills to create at start")
-    sim.add_argument("--demo-flow", action="store_true", help="let the exchange place and cancel demo orders")
+    sim.add_argument("--seed-orders", type=int, default=10, help="resting orders to place at start (default 10)")
+    sim.add_argument("--seed-trades", type=int, default=100, help="historical fills to create at start (default 100)")
+    sim.add_argument(
+        "--demo-flow", action=argparse.BooleanOptionalAction, default=True,
+        help="let another 'application' of the demo client place and cancel orders (default on)",
+    )
     sim.add_argument("--latency-ms", type=int, default=0, help="fault: added latency per request")
     sim.add_argument("--error-rate", type=float, default=0.0, help="fault: fraction of requests answered 500")
     sim.add_argument("--clock-skew", type=float, default=0.0, help="fault: server clock offset in seconds")
@@ -244,4 +248,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `blotter call ... | head` closed the pipe: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

@@ -1,0 +1,89 @@
+"""The simulator's own signature check, written apart from the client's signer on purpose."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user_id: str
+    key: str  # the HMAC key's UUID, sent as x-truex-auth-token
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(user_id={self.user_id!r}, key={self.key!r}, secret='***')"
+
+
+DEMO_CREDENTIALS = Credentials(
+    user_id="78932725357888855",
+    key="6f1d2c3b-4a59-4e7f-8a1b-9c0d1e2f3a4b",
+    secret="demo-secret-not-for-production",
+)
+
+MAX_AGE_SECONDS = 15
+MAX_AHEAD_SECONDS = 1
+
+
+class AuthFailure(Exception):
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__(title)
+        self.title = title
+        self.detail = detail
+
+
+def expected_signature(secret: str, message: bytes) -> str:
+    mac = hmac.new(bytes(secret, "utf-8"), msg=message, digestmod=hashlib.sha256)
+    return base64.standard_b64encode(mac.digest()).decode("ascii")
+
+
+def verify(
+    headers: dict[str, str],
+    method: str,
+    path: str,
+    body: bytes,
+    server_seconds: float,
+    credentials: Credentials,
+    *,
+    userid_optional: bool = False,
+    lenient_userid: bool = False,
+) -> None:
+    """Raise `AuthFailure` naming the check that failed; never echo the secret."""
+    userid = headers.get("x-truex-auth-userid")
+    if userid is None and lenient_userid:
+        userid = headers.get("x-truex-auth-user-id")
+    token = headers.get("x-truex-auth-token")
+    stamp = headers.get("x-truex-auth-timestamp")
+    sent = headers.get("x-truex-auth-signature")
+    missing = [
+        name
+        for name, value in (
+            ("x-truex-auth-userid", userid if not userid_optional else "-"),
+            ("x-truex-auth-timestamp", stamp),
+            ("x-truex-auth-token", token),
+            ("x-truex-auth-signature", sent),
+        )
+        if not value
+    ]
+    if missing:
+        raise AuthFailure("Missing authentication headers", "missing: " + ", ".join(missing))
+    assert token is not None and stamp is not None and sent is not None
+    if token != credentials.key:
+        raise AuthFailure("Unknown API key", "the x-truex-auth-token is not a known key")
+    if userid is not None and userid != credentials.user_id:
+        raise AuthFailure("User mismatch", "x-truex-auth-userid does not belong to this key")
+    if not stamp.isdigit():
+        raise AuthFailure("Invalid timestamp", "x-truex-auth-timestamp must be whole seconds since the epoch")
+    age = server_seconds - int(stamp)
+    if age > MAX_AGE_SECONDS:
+        raise AuthFailure("Stale timestamp", f"timestamp is {age:.0f}s old; the limit is {MAX_AGE_SECONDS}s")
+    if -age > MAX_AHEAD_SECONDS:
+        raise AuthFailure(
+            "Timestamp in the future", f"timestamp is {-age:.0f}s ahead; the limit is {MAX_AHEAD_SECONDS}s"
+        )
+    message = stamp.encode() + method.upper().encode() + path.encode() + body
+    if not hmac.compare_digest(expected_signature(credentials.secret, message), sent):
+        raise AuthFailure("Invalid signature", "the signature does not match the request")
