@@ -28,9 +28,9 @@ def clean_faults(server):
     server.faults.clear()
 
 
-def signed(method, path, body=b"", *, ts=None, secret=CREDS.secret, key=CREDS.key, userid=CREDS.user_id,
+def signed(method, path, body=b"", *, ts=None, ts_offset=0, secret=CREDS.secret, key=CREDS.key, userid=CREDS.user_id,
            userid_header="x-truex-auth-userid", version=None):
-    ts = str(int(time.time()) if ts is None else ts)
+    ts = str(int(time.time()) + ts_offset if ts is None else ts)
     mac = hmac.new(secret.encode(), ts.encode() + method.encode() + path.encode() + body, hashlib.sha256)
     headers = {
         "x-truex-auth-timestamp": ts,
@@ -59,8 +59,8 @@ def test_signed_request_accepted(server):
     [
         ({"secret": "wrong"}, "Invalid signature"),
         ({"key": "00000000-0000-4000-8000-000000000000"}, "Unknown API key"),
-        ({"ts": int(time.time()) - 20}, "Stale timestamp"),
-        ({"ts": int(time.time()) + 5}, "Timestamp in the future"),
+        ({"ts_offset": -20}, "Stale timestamp"),
+        ({"ts_offset": 5}, "Timestamp in the future"),
         ({"userid": None}, "Missing authentication headers"),
         ({"userid": "1"}, "User mismatch"),
         ({"userid_header": "x-truex-auth-user-id"}, "Missing authentication headers"),
@@ -76,7 +76,7 @@ def test_auth_rejections_are_401_problem_json(server, kwargs, title):
 
 
 def test_replayed_request_outside_window_rejected(server):
-    headers = signed("GET", "/api/v1/balances", ts=int(time.time()) - 16)
+    headers = signed("GET", "/api/v1/balances", ts_offset=-16)
     assert httpx.get(server.base_url + "/api/v1/balances", headers=headers).status_code == 401
 
 
@@ -191,7 +191,7 @@ def test_date_header_follows_the_skewed_clock(server):
     response = httpx.get(server.base_url + "/api/v1/health")
     assert parsedate_to_datetime(response.headers["date"]).timestamp() - time.time() > 35
     assert get(server, "/api/v1/balances").status_code == 401  # our honest clock is now "stale"
-    assert get(server, "/api/v1/balances", ts=int(time.time()) + 40).status_code == 200
+    assert get(server, "/api/v1/balances", ts_offset=40).status_code == 200
 
 
 def put_faults(server, **values):
