@@ -1,0 +1,336 @@
+"""Polling feeds: one loop per feed, health, back-off, pause. Headless (no Textual).
+
+A `Feed` awaits its fetch and only then sleeps its interval, so polls never overlap. On an error
+it backs off exponentially (a `RateLimited.retry_after` is honoured), keeps its last data, and
+recovers by itself on the next good poll. The UI runs `Feed.run()` in a Textual worker.
+Time comes from a `Clock`, so tests drive it with `FakeClock` instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import heapq
+import itertools
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..api import RateLimited
+
+NS_PER_DAY = 24 * 3600 * 1_000_000_000
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+    def now_ns(self) -> int: ...
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that only moves when told to: `advance(seconds)` wakes the sleepers that are due."""
+
+    def __init__(self, monotonic: float = 1000.0, now_ns: int = 1_790_000_000_000_000_000) -> None:
+        self._mono = monotonic
+        self._epoch_ns = now_ns
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._ids = itertools.count()
+        self.sleeps: list[float] = []  # every duration asked for, for assertions
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def now_ns(self) -> int:
+        return self._epoch_ns
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._mono + seconds, next(self._ids), future))
+        await future
+
+    def advance(self, seconds: float) -> None:
+        self._mono += seconds
+        self._epoch_ns += int(seconds * 1_000_000_000)
+        while self._sleepers and self._sleepers[0][0] <= self._mono:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    @property
+    def sleeping(self) -> int:
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+
+class Health(enum.StrEnum):
+    WAITING = "waiting"  # no data yet
+    FRESH = "fresh"
+    STALE = "stale"  # last data older than STALE_AFTER intervals
+    FAILING = "failing"  # the last poll failed
+
+
+STALE_AFTER = 3  # intervals
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delay after the n-th consecutive error: base·2^(n-1), capped; a Retry-After wins if longer."""
+
+    base: float = 1.0
+    cap: float = 60.0
+    max_retry_after: float = 300.0
+
+    def delay(self, errors: int, interval: float, retry_after: float | None = None) -> float:
+        base = max(self.base, interval)
+        delay = min(self.cap, base * 2 ** max(0, errors - 1))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_retry_after))
+        return delay
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    name: str
+    health: Health
+    age: float | None  # seconds since the last good poll
+    error_title: str | None
+    errors: int  # consecutive
+    paused: bool
+
+
+def error_title(error: BaseException) -> str:
+    title = getattr(error, "title", None)
+    status = getattr(error, "status", None)
+    if title and status:
+        return f"{status} {title}"
+    return title or type(error).__name__
+
+
+class Feed:
+    """One polled endpoint. `fetch()` returns the data, `on_data(data)` consumes it."""
+
+    def __init__(
+        self,
+        name: str,
+        fetch: Callable[[], Awaitable[Any]],
+        on_data: Callable[[Any], None],
+        *,
+        interval: float,
+        clock: Clock | None = None,
+        backoff: Backoff | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.fetch = fetch
+        self.on_data = on_data
+        self.on_error = on_error
+        self.interval = interval
+        self.clock: Clock = clock or SystemClock()
+        self.backoff = backoff or Backoff()
+        self.last_ok: float | None = None
+        self.last_error: BaseException | None = None
+        self.errors = 0
+        self.polls = 0  # attempts completed
+        self.successes = 0
+        self.in_flight = False
+        self.next_delay: float = 0.0
+        self._running = asyncio.Event()
+        self._running.set()
+        self._wake = asyncio.Event()
+
+    # --- control --------------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+        self._wake.set()  # poll now rather than finish the old sleep
+
+    def poke(self) -> None:
+        """Poll as soon as the current sleep is interrupted."""
+        self._wake.set()
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    async def poll_once(self) -> bool:
+        """One poll; returns True on success. Errors are recorded, never raised."""
+        self.in_flight = True
+        try:
+            data = await self.fetch()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a feed must survive any error and retry
+            self._failed(exc)
+            return False
+        finally:
+            self.in_flight = False
+            self.polls += 1
+        self.errors = 0
+        self.last_error = None
+        self.successes += 1
+        self.last_ok = self.clock.monotonic()
+        self.next_delay = self.interval
+        try:
+            self.on_data(data)
+        except Exception as exc:  # noqa: BLE001 - a consumer bug must not end the loop either
+            self._failed(exc)
+            return False
+        return True
+
+    def _failed(self, exc: Exception) -> None:
+        self.errors += 1
+        self.last_error = exc
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        self.next_delay = self.backoff.delay(self.errors, self.interval, retry_after)
+        if self.on_error:
+            try:
+                self.on_error(exc)
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def run(self) -> None:
+        """Poll forever: await the poll, then sleep (interval, or back-off after an error)."""
+        while True:
+            await self._running.wait()
+            await self.poll_once()
+            await self._sleep(self.next_delay)
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                if not task.done():
+                    task.cancel()
+
+    # --- health ---------------------------------------------------------------------------------
+
+    def age(self) -> float | None:
+        if self.last_ok is None:
+            return None
+        return max(0.0, self.clock.monotonic() - self.last_ok)
+
+    def health(self) -> Health:
+        if self.errors:
+            return Health.FAILING
+        age = self.age()
+        if age is None:
+            return Health.WAITING
+        if age > STALE_AFTER * self.interval:
+            return Health.STALE
+        return Health.FRESH
+
+    def status(self) -> FeedStatus:
+        return FeedStatus(
+            self.name,
+            self.health(),
+            self.age(),
+            error_title(self.last_error) if self.last_error else None,
+            self.errors,
+            self.paused,
+        )
+
+
+class FeedSet:
+    """The app's feeds by name, paused and resumed together."""
+
+    def __init__(self, feeds: Iterable[Feed] = ()) -> None:
+        self.feeds: dict[str, Feed] = {f.name: f for f in feeds}
+
+    def add(self, feed: Feed) -> Feed:
+        self.feeds[feed.name] = feed
+        return feed
+
+    def __getitem__(self, name: str) -> Feed:
+        return self.feeds[name]
+
+    def __iter__(self):
+        return iter(self.feeds.values())
+
+    def __len__(self) -> int:
+        return len(self.feeds)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.feeds) and all(f.paused for f in self.feeds.values())
+
+    def pause(self) -> None:
+        for feed in self.feeds.values():
+            feed.pause()
+
+    def resume(self) -> None:
+        for feed in self.feeds.values():
+            feed.resume()
+
+    def toggle(self) -> bool:
+        """Pause or resume all; returns True when now paused."""
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
+        return self.paused
+
+    def statuses(self) -> list[FeedStatus]:
+        return [f.status() for f in self.feeds.values()]
+
+
+class TradesFetcher:
+    """Trades of the last 24 h: every page once at start, then only what is new.
+
+    After the backfill each poll asks for trades at or after the newest timestamp seen; the
+    overlap (same timestamp) is removed by the store's de-duplication by `Trade.key`.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        clock: Clock,
+        newest: Callable[[], int | None],
+        *,
+        window_ns: int = NS_PER_DAY,
+        page_size: int = 100,
+    ) -> None:
+        self.client = client
+        self.clock = clock
+        self.newest = newest
+        self.window_ns = window_ns
+        self.page_size = page_size
+        self.backfilled = False
+        self.pages_fetched = 0
+
+    def since(self) -> int:
+        floor = self.clock.now_ns() - self.window_ns
+        newest = self.newest() if self.backfilled else None
+        return max(floor, newest) if newest is not None else floor
+
+    async def __call__(self) -> Any:
+        from ..api import Page
+
+        since = self.since()
+        total: Page = Page(items=[])
+        async for page in self.client.iter_pages(self.client.trades, page_size=self.page_size, timestamp=since):
+            self.pages_fetched += 1
+            total.items.extend(page.items)
+            total.bad_rows.extend(page.bad_rows)
+        self.backfilled = True
+        return total

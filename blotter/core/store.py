@@ -1,0 +1,333 @@
+"""Keyed row stores: a poll result in, a diff of already-formatted display cells out.
+
+Headless (no Textual). A pane's widget holds a store and applies each `Diff` without rebuilding:
+rows are display tuples of `Cell`s, recomputed only for keys whose source changed (compared by a
+cheap per-item fingerprint), and the visible order (`view`) is recomputed only when a row was
+added or removed or a cell that the sort or the filter reads has changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
+
+T = TypeVar("T")
+Key = str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A display column. Widths are declared, never measured from the cells."""
+
+    key: str
+    label: str
+    width: int
+    align: Literal["left", "right"] = "left"
+
+
+class Cell(NamedTuple):
+    """One formatted cell: its text, a semantic style token ('buy', 'up', 'status-filled', ...)
+    that the UI maps to a themed style, and the raw value it sorts by (the text when None)."""
+
+    text: str
+    style: str = ""
+    sort: Any = None
+
+
+Row = tuple[Cell, ...]
+
+
+@dataclass
+class Diff:
+    """What one poll (or a sort/filter change) did to a store."""
+
+    added: list[Key] = field(default_factory=list)
+    changed: dict[Key, tuple[int, ...]] = field(default_factory=dict)  # key -> indices of changed cells
+    removed: list[Key] = field(default_factory=list)
+    view_changed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.view_changed)
+
+    @property
+    def touched(self) -> set[Key]:
+        return set(self.added) | set(self.changed) | set(self.removed)
+
+
+def _sort_value(cell: Cell) -> tuple[int, Any]:
+    value = cell.text if cell.sort is None else cell.sort
+    # Missing values sort last in ascending order; mixed types never meet in one column.
+    if value == "" or value is None:
+        return (1, "")
+    if isinstance(value, (int, float, Decimal)):
+        return (0, value)
+    return (0, str(value).casefold())
+
+
+class KeyedStore(Generic[T]):
+    """The rows of one pane, keyed by a string id.
+
+    `apply(items)` treats `items` as the complete current set (a snapshot poll: active orders,
+    balances, quotes). `upsert(items)` merges without removing (append-style feeds).
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        key: Callable[[T], Key],
+        render: Callable[[T], Row],
+        *,
+        fingerprint: Callable[[T], Hashable] | None = None,
+        search: Callable[[T], str] | None = None,
+        sort_column: int | None = None,
+        sort_reverse: bool = False,
+    ) -> None:
+        self.columns = tuple(columns)
+        self._key = key
+        self._render = render
+        self._fingerprint = fingerprint or (lambda item: item)
+        self._search_fn = search
+        self.items: dict[Key, T] = {}
+        self.rows: dict[Key, Row] = {}
+        self._prints: dict[Key, Hashable] = {}
+        self._search_cache: dict[Key, str] = {}
+        self.view: list[Key] = []
+        self.sort_column = sort_column
+        self.sort_reverse = sort_reverse
+        self.filter_text = ""
+        self.version = 0  # bumped whenever rows or view change
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def row(self, key: Key) -> Row:
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = self._render(self.items[key])
+        return row
+
+    @property
+    def total(self) -> int:
+        """Rows held."""
+        return len(self.items)
+
+    @property
+    def matching(self) -> int:
+        """Rows that pass the filter (before any display cap)."""
+        return len(self.view)
+
+    @property
+    def shown(self) -> int:
+        return len(self.view)
+
+    def search_text(self, key: Key) -> str:
+        text = self._search_cache.get(key)
+        if text is None:
+            item = self.items[key]
+            raw = self._search_fn(item) if self._search_fn else " ".join(c.text for c in self.row(key))
+            text = self._search_cache[key] = raw.casefold()
+        return text
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def apply(self, items: Iterable[T]) -> Diff:
+        """Replace the whole set with `items` and return what changed."""
+        diff = Diff()
+        seen: set[Key] = set()
+        for item in items:
+            self._merge(item, diff, seen)
+        for key in [k for k in self.items if k not in seen]:
+            del self.items[key]
+            self.rows.pop(key, None)
+            self._prints.pop(key, None)
+            self._search_cache.pop(key, None)
+            diff.removed.append(key)
+        self._after_write(diff)
+        return diff
+
+    def upsert(self, items: Iterable[T]) -> Diff:
+        """Add or update `items`; nothing is removed."""
+        diff = Diff()
+        seen: set[Key] = set()
+        for item in items:
+            self._merge(item, diff, seen)
+        self._after_write(diff)
+        return diff
+
+    def _merge(self, item: T, diff: Diff, seen: set[Key]) -> None:
+        key = self._key(item)
+        seen.add(key)
+        fingerprint = self._fingerprint(item)
+        old_print = self._prints.get(key, _MISSING)
+        if old_print is _MISSING:
+            self.items[key] = item
+            self._prints[key] = fingerprint
+            self.rows[key] = self._render(item)
+            diff.added.append(key)
+            return
+        if old_print == fingerprint:
+            return
+        self.items[key] = item
+        self._prints[key] = fingerprint
+        self._search_cache.pop(key, None)
+        old_row = self.rows.get(key)
+        new_row = self.rows[key] = self._render(item)
+        if old_row is None or len(old_row) != len(new_row):
+            diff.changed[key] = tuple(range(len(new_row)))
+            return
+        changed = tuple(i for i, (a, b) in enumerate(zip(old_row, new_row, strict=True)) if a != b)
+        if changed:
+            diff.changed[key] = changed
+
+    def _after_write(self, diff: Diff) -> None:
+        if not (diff.added or diff.removed or diff.changed):
+            return
+        self.version += 1
+        needs_view = bool(diff.added or diff.removed)
+        if not needs_view and diff.changed:
+            if self.filter_text:
+                needs_view = True
+            elif self.sort_column is not None:
+                needs_view = any(self.sort_column in cells for cells in diff.changed.values())
+        if needs_view:
+            diff.view_changed = self._rebuild_view()
+
+    # --- view: filter and sort ------------------------------------------------------------------
+
+    def set_filter(self, text: str) -> Diff:
+        text = text.strip()
+        if text == self.filter_text:
+            return Diff()
+        self.filter_text = text
+        return Diff(view_changed=self._rebuild_view())
+
+    def set_sort(self, column: int | None, reverse: bool = False) -> Diff:
+        if column is not None and not 0 <= column < len(self.columns):
+            raise IndexError(column)
+        self.sort_column = column
+        self.sort_reverse = reverse
+        return Diff(view_changed=self._rebuild_view())
+
+    def toggle_sort(self, column: int) -> Diff:
+        """Sort by `column`; sorting by the same column again reverses the order."""
+        if self.sort_column == column:
+            return self.set_sort(column, not self.sort_reverse)
+        return self.set_sort(column, False)
+
+    def _filtered(self, keys: Iterable[Key]) -> Iterable[Key]:
+        needle = self.filter_text.casefold()
+        if not needle:
+            return keys
+        return (k for k in keys if needle in self.search_text(k))
+
+    def _sorted(self, keys: list[Key]) -> list[Key]:
+        column = self.sort_column
+        if column is None:
+            return keys
+        return sorted(keys, key=lambda k: _sort_value(self.row(k)[column]), reverse=self.sort_reverse)
+
+    def _compute_view(self) -> list[Key]:
+        return self._sorted(list(self._filtered(self.items)))
+
+    def _rebuild_view(self) -> bool:
+        view = self._compute_view()
+        changed = view != self.view
+        self.view = view
+        if changed:
+            self.version += 1
+        return changed
+
+    def status_text(self) -> str:
+        if self.filter_text:
+            return f"{self.shown} of {self.total}"
+        return f"{self.total}"
+
+
+_MISSING = object()
+
+
+class TradeStore(KeyedStore[T]):
+    """An append-only store (trades): de-duplicated by key, all rows kept, the newest `cap` shown.
+
+    Rows are formatted lazily, only for trades that enter the view, so a first paint with 100,000
+    trades in memory formats at most `cap` rows.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        key: Callable[[T], Key],
+        render: Callable[[T], Row],
+        *,
+        timestamp: Callable[[T], int],
+        cap: int = 1000,
+        search: Callable[[T], str] | None = None,
+        sort_column: int | None = None,
+        sort_reverse: bool = False,
+    ) -> None:
+        super().__init__(
+            columns, key, render, search=search, sort_column=sort_column, sort_reverse=sort_reverse
+        )
+        self._timestamp = timestamp
+        self.cap = cap
+        self._order: list[tuple[int, Key]] = []  # ascending (timestamp, key)
+        self._matching = 0
+        self.newest_timestamp: int | None = None
+
+    def apply(self, items: Iterable[T]) -> Diff:  # a trade history is never replaced
+        return self.upsert(items)
+
+    def upsert(self, items: Iterable[T]) -> Diff:
+        diff = Diff()
+        appended = False
+        for item in items:
+            key = self._key(item)
+            if key in self.items:
+                continue  # de-duplicated: trades never change once reported
+            ts = self._timestamp(item)
+            self.items[key] = item
+            entry = (ts, key)
+            if not self._order or entry > self._order[-1]:
+                self._order.append(entry)
+            else:
+                bisect.insort(self._order, entry)
+            appended = True
+            diff.added.append(key)
+            if self.newest_timestamp is None or ts > self.newest_timestamp:
+                self.newest_timestamp = ts
+        if appended:
+            self.version += 1
+            before = set(self.view)
+            diff.view_changed = self._rebuild_view()
+            after = set(self.view)
+            diff.removed = [k for k in before if k not in after]  # fell off the display cap
+            diff.added = [k for k in diff.added if k in after]
+        return diff
+
+    def _newest_first(self) -> Iterable[Key]:
+        return (key for _, key in reversed(self._order))
+
+    def _compute_view(self) -> list[Key]:
+        keys: list[Key] = []
+        matching = 0
+        for key in self._filtered(self._newest_first()):
+            matching += 1
+            if len(keys) < self.cap:
+                keys.append(key)
+            elif not self.filter_text:
+                matching = len(self.items)
+                break
+        self._matching = matching
+        return self._sorted(keys)
+
+    @property
+    def matching(self) -> int:
+        return self._matching
+
+    def status_text(self) -> str:
+        return f"showing {self.shown:,} of {self.matching:,}"

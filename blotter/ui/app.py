@@ -1,0 +1,419 @@
+"""The dashboard app: four live panes fed by polling feeds run in Textual workers.
+
+The app only renders and dispatches: the feeds (`core.feeds`) poll, the stores (`core.store`)
+turn polls into diffs of formatted cells, and each `LiveTable` repaints just the changed lines.
+Screens added later reach the data through `app.client`, `app.catalog`, `app.stores`,
+`app.feeds` and `app.selected_order`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input
+
+from ..api import Page, TrueXClient, TrueXError
+from ..api.models import Order
+from ..config import Settings
+from ..core.feeds import Backoff, Clock, Feed, FeedSet, SystemClock, TradesFetcher
+from ..core.reference import Catalog
+from ..core.rows import (
+    QuoteTracker,
+    balance_rows,
+    balances_store,
+    fee_summary,
+    orders_store,
+    quotes_store,
+    trades_store,
+)
+from ..core.store import KeyedStore, TradeStore
+from .commands import BlotterCommands
+from .screens.help import HelpScreen
+from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
+from .widgets.bars import HeaderBar, StatusLine
+from .widgets.live_table import LiveTable
+
+PANES = ("orders", "trades", "balances", "quotes")
+TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "balances": "Balances", "quotes": "Quotes"}
+
+
+class BlotterApp(App[int]):
+    CSS_PATH = "blotter.tcss"
+    TITLE = "blotter"
+    COMMANDS = App.COMMANDS | {BlotterCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "focus_pane('orders')", "Orders", id="pane.orders"),
+        Binding("2", "focus_pane('trades')", "Trades", id="pane.trades"),
+        Binding("3", "focus_pane('balances')", "Balances", id="pane.balances"),
+        Binding("4", "focus_pane('quotes')", "Quotes", id="pane.quotes"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, priority=True, id="pane.next"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, priority=True, id="pane.previous"),
+        Binding("slash", "filter", "Filter", id="pane.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="pane.clear_filter"),
+        Binding("s", "sort", "Sort", id="pane.sort"),
+        Binding("p", "toggle_pause", "Pause", id="feeds.pause"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        # Reserved for order entry (another module adds the screens).
+        Binding("n", "coming_soon('New order')", "New order", show=False, id="order.new"),
+        Binding("m", "coming_soon('Modify order')", "Modify order", show=False, id="order.modify"),
+        Binding("c", "coming_soon('Cancel order')", "Cancel order", show=False, id="order.cancel"),
+        Binding("C", "coming_soon('Cancel all orders')", "Cancel all", show=False, id="order.cancel_all"),
+        Binding("enter", "coming_soon('Order details')", "Order details", show=False, id="order.details"),
+    ]
+
+    def __init__(
+        self,
+        client: TrueXClient,
+        settings: Settings | None = None,
+        *,
+        catalog: Catalog | None = None,
+        environment: str | None = None,
+        clock: Clock | None = None,
+        start_feeds: bool = True,
+        backoff: Backoff | None = None,
+        handle_signals: bool = False,
+    ) -> None:
+        super().__init__()
+        self.handle_signals = handle_signals
+        self.client = client
+        self.settings = settings or Settings()
+        self.environment = (environment or self.settings.environment_label).upper()
+        self.clock: Clock = clock or SystemClock()
+        self.start_feeds = start_feeds
+        self.catalog = catalog if catalog is not None else Catalog()
+        self._catalog_given = catalog is not None
+        self.stores: dict[str, KeyedStore] = {
+            "orders": orders_store(self.catalog),
+            "trades": trades_store(self.catalog, self.settings.trades_display_cap),
+            "balances": balances_store(self.catalog),
+            "quotes": quotes_store(self.catalog),
+        }
+        self.quote_tracker = QuoteTracker()
+        self.feeds = FeedSet()
+        self.bad_rows: dict[str, int] = {name: 0 for name in PANES}
+        self.fees_text = ""
+        self.ready = False  # the catalog is loaded and the feeds are running
+        self._last_pane = "orders"
+        self._filter_target = "orders"
+        self._backoff = backoff or Backoff()
+        for theme in BUILTIN:
+            self.register_theme(theme)
+        for path in [*packaged_theme_files(), *map(_path, self.settings.theme_files)]:
+            try:
+                self.register_theme(theme_from_file(path))
+            except (OSError, ValueError, TypeError):
+                pass  # a broken theme file must not stop the blotter; desk-dark stays
+        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "desk-dark"
+
+    # --- what screens use -----------------------------------------------------------------------
+
+    @property
+    def selected_order(self) -> Order | None:
+        """The order under the cursor in the orders pane (None when the pane is empty)."""
+        key = self.table("orders").cursor_key
+        return self.stores["orders"].items.get(key) if key else None
+
+    @property
+    def trades(self) -> TradeStore:
+        return self.stores["trades"]  # type: ignore[return-value]
+
+    def table(self, name: str) -> LiveTable:
+        return self.query_one(f"#{name}", LiveTable)
+
+    def command_bindings(self) -> list[Binding]:
+        """Every action, for the palette and the help overlay (one source: the bindings)."""
+        return [b for b in self.BINDINGS if isinstance(b, Binding) and b.id != "app.palette"]
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        for name in ("orders", "trades"):
+            yield LiveTable(self.stores[name], title=f"{PANES.index(name) + 1} {TITLES[name]}", id=name)
+        with Horizontal(id="bottom"):
+            yield LiveTable(self.stores["quotes"], title=f"4 {TITLES['quotes']}", id="quotes")
+            yield LiveTable(self.stores["balances"], title=f"3 {TITLES['balances']}", id="balances")
+        yield Input(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.settings.bindings:
+            self.set_keymap(self.settings.bindings)
+        for name in PANES:
+            self._update_subtitle(name)
+        self.table("orders").focus()
+        self.refresh_bars()
+        self.set_interval(1.0, self.refresh_bars, name="status-tick")
+        self.run_worker(self._startup(), name="startup", group="startup", exit_on_error=False)
+        if self.handle_signals:
+            self._install_signal_handlers()
+
+    def _install_signal_handlers(self) -> None:
+        """Leave cleanly when the terminal goes away (SIGHUP) or on SIGTERM."""
+        loop = asyncio.get_running_loop()
+        for name in ("SIGHUP", "SIGTERM"):
+            sig = getattr(signal, name, None)
+            if sig is None:
+                continue
+            try:
+                loop.add_signal_handler(sig, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    # --- start-up and feeds ---------------------------------------------------------------------
+
+    async def _startup(self) -> None:
+        attempt = 0
+        while not self._catalog_given:
+            try:
+                await self.client.sync_clock()
+                instruments = await self.client.instruments()
+                assets = await self.client.assets()
+            except TrueXError as error:
+                attempt += 1
+                delay = self._backoff.delay(attempt, 1.0, getattr(error, "retry_after", None))
+                self.notify(f"Cannot load reference data: {error}. Retrying in {delay:.0f}s", severity="error")
+                await self.clock.sleep(delay)
+                continue
+            self.catalog.instruments.update({i.id: i for i in instruments.items})
+            self.catalog.assets.update({a.id: a for a in assets.items})
+            self._report_bad("reference", len(instruments.bad_rows) + len(assets.bad_rows))
+            break
+        self.refresh_bars()
+        if self.start_feeds:
+            self.start_polling()
+
+    def build_feeds(self) -> FeedSet:
+        poll = self.settings.poll
+        clock = self.clock
+        trades = self.trades
+        specs: list[tuple[str, Callable[[], Any], Callable[[Any], None], float]] = [
+            ("orders", self.client.active_orders, self._on_orders, poll.orders),
+            ("trades", TradesFetcher(self.client, clock, lambda: trades.newest_timestamp), self._on_trades, poll.trades),
+            ("balances", self.client.balances, self._on_balances, poll.balances),
+            ("quotes", self.client.quotes, self._on_quotes, poll.quotes),
+        ]
+        for name, fetch, on_data, interval in specs:
+            self.feeds.add(
+                Feed(name, fetch, on_data, interval=interval, clock=clock, backoff=self._backoff,
+                     on_error=lambda error, name=name: self._on_feed_error(name, error))
+            )
+        return self.feeds
+
+    def start_polling(self) -> None:
+        if not len(self.feeds):
+            self.build_feeds()
+        for feed in self.feeds:
+            self.run_worker(feed.run(), name=f"feed:{feed.name}", group="feeds", exit_on_error=False)
+        self.ready = True
+
+    def _apply(self, name: str, diff) -> None:
+        table = self.table(name)
+        table.apply_diff(diff)
+        if diff.added or diff.removed or diff.view_changed:
+            self._update_subtitle(name)
+        if self.feeds[name].successes == 1:  # first data: show it now; ages tick once a second
+            self.refresh_bars()
+
+    def _on_orders(self, page: Page) -> None:
+        self._apply("orders", self.stores["orders"].apply(page.items))
+        self._report_bad("orders", len(page.bad_rows))
+
+    def _on_trades(self, page: Page) -> None:
+        self._apply("trades", self.trades.upsert(page.items))
+        self._report_bad("trades", len(page.bad_rows))
+
+    def _on_balances(self, page: Page) -> None:
+        fees = fee_summary(page.items)
+        if fees != self.fees_text:
+            self.fees_text = fees
+            self._update_subtitle("balances")
+        self._apply("balances", self.stores["balances"].apply(balance_rows(page.items)))
+        self._report_bad("balances", len(page.bad_rows))
+
+    def _on_quotes(self, page: Page) -> None:
+        self._apply("quotes", self.stores["quotes"].apply(self.quote_tracker.rows(page.items)))
+        self._report_bad("quotes", len(page.bad_rows))
+
+    def _on_feed_error(self, name: str, error: BaseException) -> None:
+        feed = self.feeds[name]
+        if feed.errors == 1:  # once per outage, not on every retry
+            self.notify(f"{name}: {error}", title="Feed failing", severity="warning", timeout=6)
+        self.refresh_bars()
+
+    def _report_bad(self, name: str, count: int) -> None:
+        if not count:
+            return
+        self.bad_rows[name] = self.bad_rows.get(name, 0) + count
+        self.notify(f"{count} {name} row(s) could not be read and are not shown", severity="warning")
+        self.refresh_bars()
+
+    # --- bars -----------------------------------------------------------------------------------
+
+    def _status_styles(self) -> dict[str, str]:
+        theme = self.current_theme
+        variables = {**VARIABLE_DEFAULTS, **theme.variables}
+        return {
+            "fresh": theme.success or "green",
+            "stale": f"bold {variables['stale']}",
+            "failing": f"bold {variables['failing']}",
+            "waiting": "dim",
+            "paused": f"bold {theme.background or 'black'} on {theme.warning or 'yellow'}",
+        }
+
+    def refresh_bars(self) -> None:
+        """Header and status line; called at most once a second by the tick and on events."""
+        client_id = self.settings.client_id or self.settings.user_id
+        if client_id is None and self.client.credentials is not None:
+            client_id = self.client.credentials.user_id
+        offset = self.client.clock.offset if self.client.clock.synced else None
+        notice = f"API deprecated, sunset {self.client.notices.sunset}" if self.client.notices.sunset else ""
+        self.query_one(HeaderBar).show(self.environment, client_id or "-", self.client.api_version, offset, notice)
+        self.query_one(StatusLine).show(
+            self.feeds.statuses(), paused=self.feeds.paused, bad_rows=sum(self.bad_rows.values()),
+            styles=self._status_styles(),
+        )
+
+    def _update_subtitle(self, name: str) -> None:
+        store = self.stores[name]
+        table = self.table(name)
+        if name == "trades":
+            parts = [store.status_text()]
+        elif store.filter_text:
+            parts = [f"{store.shown} of {store.total}"]
+        elif name == "balances" and self.fees_text:
+            parts = [self.fees_text]
+        else:
+            parts = [f"{store.total} rows"]
+        if store.filter_text:
+            parts.append(f"filter: {store.filter_text}")
+        subtitle = " · ".join(parts)
+        if table.border_subtitle != subtitle:
+            table.border_subtitle = subtitle
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def _pane(self) -> str:
+        focused = self.focused
+        if isinstance(focused, LiveTable) and focused.id in PANES:
+            return focused.id
+        return self._last_pane
+
+    @on(LiveTable.CursorMoved)
+    def _cursor_moved(self, event: LiveTable.CursorMoved) -> None:
+        pass  # screens can watch `selected_order`; kept as a hook
+
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        if isinstance(widget, LiveTable) and widget.id in PANES:
+            self._last_pane = widget.id
+
+    def action_focus_pane(self, name: str) -> None:
+        self.query_one("#filter", Input).display = False
+        self.table(name).focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        order = ["orders", "trades", "balances", "quotes"]
+        index = order.index(self._pane())
+        self.action_focus_pane(order[(index + step) % len(order)])
+
+    def action_filter(self) -> None:
+        name = self._pane()
+        self._filter_target = name
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.border_title = f"filter {TITLES[name]}"
+        with box.prevent(Input.Changed):
+            box.value = self.stores[name].filter_text
+        box.focus()
+
+    def _set_filter(self, name: str, text: str) -> None:
+        self.table(name).set_filter(text)
+        self._update_subtitle(name)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._set_filter(self._filter_target, event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.action_focus_pane(self._filter_target)
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        name = self._filter_target if box.display else self._pane()
+        if box.display:
+            with box.prevent(Input.Changed):
+                box.value = ""
+        self._set_filter(name, "")
+        self.action_focus_pane(name)
+
+    def action_sort(self) -> None:
+        name = self._pane()
+        self.table(name).sort_current()
+        self._update_subtitle(name)
+
+    def action_toggle_pause(self) -> None:
+        paused = self.feeds.toggle()
+        self.notify("Polling paused: the data on screen is frozen" if paused else "Polling resumed",
+                    severity="warning" if paused else "information", timeout=3)
+        self.refresh_bars()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections = [
+            ("Dashboard", [b for b in self.command_bindings() if not b.id or not b.id.startswith("order.")]),
+            ("Command palette", [b for b in self.BINDINGS if isinstance(b, Binding) and b.id == "app.palette"]),
+            ("In a pane", list(LiveTable.BINDINGS)),
+            ("Order entry (coming soon)", [b for b in self.command_bindings() if b.id and b.id.startswith("order.")]),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_coming_soon(self, what: str) -> None:
+        self.notify(f"{what}: coming soon", timeout=3)
+
+    async def on_unmount(self) -> None:
+        self.feeds.pause()
+        await self.client.aclose()
+
+
+def _path(value: str):
+    from pathlib import Path
+
+    return Path(value).expanduser()
+
+
+def create_app(
+    client: TrueXClient,
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    environment: str | None = None,
+    clock: Clock | None = None,
+    start_feeds: bool = True,
+    backoff: Backoff | None = None,
+    handle_signals: bool = False,
+) -> BlotterApp:
+    """The dashboard app. Tests pass a fake `clock` (ages, times and feed sleeps) and a client
+    pointed at the simulator; `catalog` skips loading reference data; `start_feeds=False` leaves
+    polling to the caller (`app.start_polling()`)."""
+    return BlotterApp(
+        client, settings, catalog=catalog, environment=environment, clock=clock, start_feeds=start_feeds,
+        backoff=backoff, handle_signals=handle_signals,
+    )

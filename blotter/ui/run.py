@@ -1,0 +1,56 @@
+"""Start the dashboard from the command line. Imports Textual only after the colour mode is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+# --color value -> TEXTUAL_COLOR_SYSTEM (Textual reads it once, when textual.constants is imported)
+COLOR_SYSTEMS = {"truecolor": "truecolor", "256": "256", "16": "standard"}
+
+
+def apply_color_mode(mode: str | None, environ: MutableMapping[str, str] = os.environ) -> None:
+    """`mono` sets NO_COLOR (Textual then renders monochrome); a depth sets TEXTUAL_COLOR_SYSTEM.
+    `auto` leaves detection to Textual, which honours a NO_COLOR already in the environment."""
+    if mode == "mono":
+        environ["NO_COLOR"] = "1"
+        return
+    system = COLOR_SYSTEMS.get(mode or "auto")
+    if system is None:
+        return
+    environ["TEXTUAL_COLOR_SYSTEM"] = system
+    constants = sys.modules.get("textual.constants")
+    if constants is not None and environ is os.environ:  # already imported (e.g. in tests): keep it consistent
+        constants.COLOR_SYSTEM = system  # type: ignore[misc]
+
+
+def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
+    apply_color_mode(getattr(args, "color", "auto"))
+    settings = settings_factory(args)
+    server = None
+    if getattr(args, "demo", False):
+        from ..demo import demo_client, start_demo_server
+
+        server = start_demo_server(getattr(args, "seed", 7))
+        client = demo_client(server)
+        environment = "DEMO"
+    else:
+        from ..api import TrueXClient
+
+        credentials = settings.credentials()  # a ConfigError here is one line on stderr, exit 2
+        client = TrueXClient(
+            settings.base_url, api_prefix=settings.api_prefix, credentials=credentials,
+            api_version=settings.api_version,
+        )
+        environment = None
+    try:
+        from .app import create_app
+
+        app = create_app(client, settings, environment=environment, handle_signals=True)
+        app.run()
+        return app.return_code or 0
+    finally:
+        if server is not None:
+            server.stop()

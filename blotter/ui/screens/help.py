@@ -1,0 +1,55 @@
+"""The help overlay: key table generated from the bindings, with the help text beside it."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+
+def key_label(key: str) -> str:
+    names = {"question_mark": "?", "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "escape": "esc"}
+    return ", ".join(names.get(part, part) for part in key.split(","))
+
+
+def bindings_markdown(sections: list[tuple[str, list[Binding]]]) -> str:
+    lines = []
+    for title, bindings in sections:
+        lines += [f"### {title}", "", "| Key | Action |", "|---|---|"]
+        for binding in bindings:
+            key = key_label(binding.key).replace("|", "\\|")
+            lines.append(f"| `{key}` | {binding.description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        text = resources.files("blotter.ui").joinpath("help.md").read_text(encoding="utf-8")
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Help — esc closes"
+            scroll.can_focus = True
+            yield Markdown("# blotter\n\n" + bindings_markdown(self.sections) + "\n" + text)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
