@@ -205,7 +205,7 @@ class BlotterApp(App[int]):
         specs: list[tuple[str, Callable[[], Any], Callable[[Any], None], float]] = [
             ("orders", self.client.active_orders, self._on_orders, poll.orders),
             ("trades", TradesFetcher(self.client, clock, lambda: trades.newest_timestamp), self._on_trades, poll.trades),
-            ("balances", self.client.balances, self._on_balances, poll.balances),
+            ("balances", lambda: self.client.balances(client_id=self.client_id), self._on_balances, poll.balances),
             ("quotes", self.client.quotes, self._on_quotes, poll.quotes),
         ]
         for name, fetch, on_data, interval in specs:
@@ -276,11 +276,17 @@ class BlotterApp(App[int]):
             "paused": f"bold {theme.background or 'black'} on {theme.warning or 'yellow'}",
         }
 
-    def refresh_bars(self) -> None:
-        """Header and status line; called at most once a second by the tick and on events."""
+    @property
+    def client_id(self) -> str | None:
+        """The client this blotter trades for: the setting, else the key's user id."""
         client_id = self.settings.client_id or self.settings.user_id
         if client_id is None and self.client.credentials is not None:
             client_id = self.client.credentials.user_id
+        return client_id
+
+    def refresh_bars(self) -> None:
+        """Header and status line; called at most once a second by the tick and on events."""
+        client_id = self.client_id
         offset = self.client.clock.offset if self.client.clock.synced else None
         notice = f"API deprecated, sunset {self.client.notices.sunset}" if self.client.notices.sunset else ""
         self.query_one(HeaderBar).show(self.environment, client_id or "-", self.client.api_version, offset, notice)

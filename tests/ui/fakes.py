@@ -106,7 +106,7 @@ class FakeClient:
                 return
             skip += len(page)
 
-    async def balances(self) -> Page:
+    async def balances(self, *, client_id: str | None = None) -> Page:
         await self._call("balances")
         return Page(items=[Balances.model_validate({
             "id": "42", "fees_hold": "12.5", "unsettled_fees": "3.25",
