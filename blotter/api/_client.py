@@ -390,8 +390,8 @@ class TrueXClient:
     async def modify_order(self, modify: ModifyOrder) -> Order:
         return await self._send_one(Order, "PATCH", "/orders", body=modify.to_wire())
 
-    async def cancel_order(self, ref_id: str, id_type: IdType = IdType.EXCHANGE) -> Order:
-        return await self._send_one(Order, "DELETE", f"/orders/{ref_id}", params={"id_type": id_type.value})
+    async def cancel_order(self, ref_id: str, id_type: IdType | str = IdType.EXCHANGE) -> Order:
+        return await self._send_one(Order, "DELETE", f"/orders/{ref_id}", params={"id_type": IdType(id_type).value})
 
     async def active_orders_page(
         self, *, id: str | None = None, size: int | None = None, skip: int | None = None, cursor: str | None = None
@@ -404,8 +404,8 @@ class TrueXClient:
             return await self.active_orders_page(id=id)
         return await self.collect(self.active_orders_page, id=id)
 
-    async def order_status(self, ref_id: str, id_type: IdType = IdType.EXCHANGE) -> Page[Order]:
-        return await self._get_page(Order, f"/orders/status/{ref_id}", {"id_type": id_type.value})
+    async def order_status(self, ref_id: str, id_type: IdType | str = IdType.EXCHANGE) -> Page[Order]:
+        return await self._get_page(Order, f"/orders/status/{ref_id}", {"id_type": IdType(id_type).value})
 
     async def list_orders(
         self,
