@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from ..core.rows import (
 )
 from ..core.store import KeyedStore, TradeStore
 from .commands import BlotterCommands
+from .order_entry import OrderEntry
 from .screens.help import HelpScreen
 from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
 from .widgets.bars import HeaderBar, StatusLine
@@ -44,7 +46,7 @@ PANES = ("orders", "trades", "balances", "quotes")
 TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "balances": "Balances", "quotes": "Quotes"}
 
 
-class BlotterApp(App[int]):
+class BlotterApp(OrderEntry, App[int]):
     CSS_PATH = "blotter.tcss"
     TITLE = "blotter"
     COMMANDS = App.COMMANDS | {BlotterCommands}
@@ -65,11 +67,11 @@ class BlotterApp(App[int]):
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
         # Reserved for order entry (another module adds the screens).
-        Binding("n", "coming_soon('New order')", "New order", show=False, id="order.new"),
-        Binding("m", "coming_soon('Modify order')", "Modify order", show=False, id="order.modify"),
-        Binding("c", "coming_soon('Cancel order')", "Cancel order", show=False, id="order.cancel"),
-        Binding("C", "coming_soon('Cancel all orders')", "Cancel all", show=False, id="order.cancel_all"),
-        Binding("enter", "coming_soon('Order details')", "Order details", show=False, id="order.details"),
+        Binding("n", "new_order", "New order", id="order.new"),
+        Binding("m", "modify_order", "Modify", show=False, id="order.modify"),
+        Binding("c", "cancel_order", "Cancel", show=False, id="order.cancel"),
+        Binding("C", "cancel_all", "Cancel all in view", show=False, id="order.cancel_all"),
+        Binding("enter", "order_detail", "Order detail", show=False, id="order.details"),
     ]
 
     def __init__(
@@ -83,6 +85,7 @@ class BlotterApp(App[int]):
         start_feeds: bool = True,
         backoff: Backoff | None = None,
         handle_signals: bool = False,
+        audit_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.handle_signals = handle_signals
@@ -104,6 +107,10 @@ class BlotterApp(App[int]):
         self.bad_rows: dict[str, int] = {name: 0 for name in PANES}
         self.fees_text = ""
         self.ready = False  # the catalog is loaded and the feeds are running
+        self.audit_path = audit_path
+        self._local_orders: dict[str, tuple[Order, float]] = {}
+        self._orders_loaded = False
+        self._trades_loaded = False
         self._last_pane = "orders"
         self._filter_target = "orders"
         self._backoff = backoff or Backoff()
@@ -231,11 +238,19 @@ class BlotterApp(App[int]):
             self.refresh_bars()
 
     def _on_orders(self, page: Page) -> None:
-        self._apply("orders", self.stores["orders"].apply(page.items))
+        diff = self.stores["orders"].apply(self.merge_local(page.items))
+        self._apply("orders", diff)
+        if diff.removed and self._orders_loaded:
+            self.announce_gone(diff.removed)
+        self._orders_loaded = True
         self._report_bad("orders", len(page.bad_rows))
 
     def _on_trades(self, page: Page) -> None:
+        new = [t for t in page.items if t.key not in self.trades.items]
         self._apply("trades", self.trades.upsert(page.items))
+        if self._trades_loaded and new:
+            self.announce_fills(new)
+        self._trades_loaded = True  # the first page set is the 24 h backfill: no toasts for history
         self._report_bad("trades", len(page.bad_rows))
 
     def _on_balances(self, page: Page) -> None:
@@ -387,21 +402,16 @@ class BlotterApp(App[int]):
             ("Dashboard", [b for b in self.command_bindings() if not b.id or not b.id.startswith("order.")]),
             ("Command palette", [b for b in self.BINDINGS if isinstance(b, Binding) and b.id == "app.palette"]),
             ("In a pane", list(LiveTable.BINDINGS)),
-            ("Order entry (coming soon)", [b for b in self.command_bindings() if b.id and b.id.startswith("order.")]),
+            ("Order entry", [b for b in self.command_bindings() if b.id and b.id.startswith("order.")]),
         ]
         self.push_screen(HelpScreen(sections))
-
-    def action_coming_soon(self, what: str) -> None:
-        self.notify(f"{what}: coming soon", timeout=3)
 
     async def on_unmount(self) -> None:
         self.feeds.pause()
         await self.client.aclose()
 
 
-def _path(value: str):
-    from pathlib import Path
-
+def _path(value: str) -> Path:
     return Path(value).expanduser()
 
 
@@ -415,11 +425,12 @@ def create_app(
     start_feeds: bool = True,
     backoff: Backoff | None = None,
     handle_signals: bool = False,
+    audit_path: Path | None = None,
 ) -> BlotterApp:
     """The dashboard app. Tests pass a fake `clock` (ages, times and feed sleeps) and a client
     pointed at the simulator; `catalog` skips loading reference data; `start_feeds=False` leaves
     polling to the caller (`app.start_polling()`)."""
     return BlotterApp(
         client, settings, catalog=catalog, environment=environment, clock=clock, start_feeds=start_feeds,
-        backoff=backoff, handle_signals=handle_signals,
+        backoff=backoff, handle_signals=handle_signals, audit_path=audit_path,
     )

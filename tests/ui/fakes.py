@@ -106,6 +106,9 @@ class FakeClient:
                 return
             skip += len(page)
 
+    async def order_status(self, ref_id: str, id_type: str = "exchange") -> Page:
+        return Page(items=[])  # how an order ended is not modelled by the fake
+
     async def balances(self, *, client_id: str | None = None) -> Page:
         await self._call("balances")
         return Page(items=[Balances.model_validate({

@@ -216,13 +216,6 @@ async def test_palette_offers_every_action(make_app):
         assert app.screen.__class__.__name__ == "CommandPalette"
 
 
-async def test_reserved_order_keys_say_coming_soon(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        assert any("coming soon" in str(n.message) for n in app._notifications)
-
-
 def test_colour_modes():
     env = {}
     apply_color_mode("mono", env)

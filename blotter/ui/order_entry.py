@@ -1,0 +1,184 @@
+"""The blotter's order actions (n, m, c, C, enter) and the toasts that report what happened.
+
+Kept apart from `app.py` so the dashboard stays about watching; this module is about acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from ..api import TrueXError
+from ..api.models import MarketQuote, Order, OrderStatus, Trade
+from ..config import state_dir
+from ..core.audit_trail import AuditLog
+from ..core.format import fmt_decimal
+from ..core.order_actions import OrderService, Outcome
+from .screens.confirm import ConfirmScreen
+from .screens.detail import DetailScreen
+from .screens.modify import ModifyScreen
+from .screens.ticket import TicketScreen
+
+if TYPE_CHECKING:
+    from .app import BlotterApp
+
+LOCAL_GRACE_SECONDS = 5.0  # how long an order we just sent is kept on screen before a poll lists it
+
+
+class OrderEntry:
+    """Mixed into `BlotterApp`."""
+
+    audit_path: Path | None = None
+
+    @cached_property
+    def order_service(self: BlotterApp) -> OrderService:  # type: ignore[misc]
+        return OrderService(self.client, AuditLog(self.audit_path or state_dir() / "audit.jsonl"))
+
+    def latest_quotes(self: BlotterApp) -> dict[str, MarketQuote]:  # type: ignore[misc]
+        return {row.quote.id: row.quote for row in self.stores["quotes"].items.values()}
+
+    def visible_open_orders(self: BlotterApp) -> list[Order]:  # type: ignore[misc]
+        """The open orders in the orders pane as the trader sees it: filtered, for this client."""
+        store = self.stores["orders"]
+        client_id = self.client_id
+        return [
+            order for key in store.view
+            if (order := store.items[key]).is_open and order.status != OrderStatus.CANCEL_PENDING
+            and (client_id is None or order.order_info.client_id in (None, client_id))
+        ]
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_new_order(self: BlotterApp) -> None:  # type: ignore[misc]
+        if not self.catalog.instruments:
+            self.notify("Instruments are not loaded yet", severity="warning")
+            return
+        selected = self.selected_order
+        symbol = self.catalog.symbol(selected.order_info.instrument_id) if selected else None
+        self.push_screen(TicketScreen(symbol), self._order_done)
+
+    def action_modify_order(self: BlotterApp) -> None:  # type: ignore[misc]
+        order = self.selected_order
+        if order is None or order.status != OrderStatus.ACTIVE:
+            self.notify("Select an ACTIVE order in the orders pane to modify", severity="warning")
+            return
+        self.push_screen(ModifyScreen(order), self._order_done)
+
+    def action_order_detail(self: BlotterApp) -> None:  # type: ignore[misc]
+        order = self.selected_order
+        if order is None:
+            self.notify("Select an order in the orders pane", severity="warning")
+            return
+        self.push_screen(DetailScreen(order))
+
+    @work(exclusive=True, group="order-cancel", exit_on_error=False)
+    async def action_cancel_order(self: BlotterApp) -> None:  # type: ignore[misc]
+        order = self.selected_order
+        if order is None or not order.is_open:
+            self.notify("Select an open order in the orders pane to cancel", severity="warning")
+            return
+        symbol = self.catalog.symbol(order.order_info.instrument_id)
+        pp = self.catalog.price_places(order.order_info.instrument_id)
+        qp = self.catalog.qty_places(order.order_info.instrument_id)
+        lines = [
+            f"{order.order_info.side} {fmt_decimal(order.leaves_qty or order.qty, qp)} {symbol} "
+            f"at {fmt_decimal(order.price, pp) or 'market'}",
+            f"order {order.id} · {order.external_id}",
+        ]
+        if not await self.push_screen_wait(ConfirmScreen("Cancel this order?", lines, "Cancel order")):
+            return
+        self._order_done(await self.order_service.cancel(order))
+
+    @work(exclusive=True, group="order-cancel", exit_on_error=False)
+    async def action_cancel_all(self: BlotterApp) -> None:  # type: ignore[misc]
+        orders = self.visible_open_orders()
+        if not orders:
+            self.notify("No open orders in the current view", severity="warning")
+            return
+        symbols = sorted({self.catalog.symbol(o.order_info.instrument_id) for o in orders})
+        store = self.stores["orders"]
+        lines = [
+            f"{len(orders)} open order(s) in {', '.join(symbols)}",
+            f"client {self.client_id or '-'}" + (f" · filter: {store.filter_text!r}" if store.filter_text else ""),
+        ]
+        if not await self.push_screen_wait(ConfirmScreen(f"Cancel {len(orders)} orders?", lines, "Cancel all")):
+            return
+        results = await self.order_service.cancel_all(orders)
+        failed = [(o, r) for o, r in results if not r.ok]
+        for order, outcome in results:
+            if outcome.ok and outcome.order is not None:
+                self._show_local(outcome.order)
+        if failed:
+            detail = "\n".join(f"{o.external_id}: {r.message}" for o, r in failed[:8])
+            more = f"\n… and {len(failed) - 8} more" if len(failed) > 8 else ""
+            self.notify(f"{len(results) - len(failed)} canceled, {len(failed)} failed:\n{detail}{more}",
+                        title="Cancel all", severity="error", timeout=15)
+        else:
+            self.notify(f"Cancel sent for all {len(results)} orders", title="Cancel all")
+
+    # --- results and toasts ---------------------------------------------------------------------
+
+    def _order_done(self: BlotterApp, outcome: Outcome | None) -> None:  # type: ignore[misc]
+        if outcome is None:
+            return
+        if outcome.order is not None and outcome.ok:
+            self._show_local(outcome.order)
+        self.notify(outcome.message, severity="information" if outcome.ok else "error",
+                    timeout=6 if outcome.ok else 12)
+
+    def _show_local(self: BlotterApp, order: Order) -> None:  # type: ignore[misc]
+        """Show the exchange's answer at once; the next poll reconciles it."""
+        self._local_orders[order.id] = (order, self.clock.monotonic())
+        self._apply("orders", self.stores["orders"].upsert([order]))
+
+    def merge_local(self: BlotterApp, polled: list[Order]) -> list[Order]:  # type: ignore[misc]
+        """A poll that started before our order reached the exchange must not hide it."""
+        now = self.clock.monotonic()
+        seen = {o.id for o in polled}
+        keep = []
+        for order_id, (order, since) in list(self._local_orders.items()):
+            if order_id in seen or now - since > LOCAL_GRACE_SECONDS:
+                del self._local_orders[order_id]
+            elif order.is_open:
+                keep.append(order)
+        return polled + keep
+
+    def announce_fills(self: BlotterApp, trades: Iterable[Trade]) -> None:  # type: ignore[misc]
+        count = 0
+        for trade in trades:
+            count += 1
+            if count > 3:
+                continue
+            pp = self.catalog.price_places(trade.instrument_id)
+            qp = self.catalog.qty_places(trade.instrument_id)
+            self.notify(
+                f"{trade.side} {fmt_decimal(trade.trade_qty, qp)} {self.catalog.symbol(trade.instrument_id)} "
+                f"@ {fmt_decimal(trade.trade_price, pp)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}",
+                title="Fill", timeout=6,
+            )
+        if count > 3:
+            self.notify(f"… and {count - 3} more fills", title="Fill", timeout=6)
+        if count and self.settings.bell:
+            self.bell()
+
+    @work(group="order-gone", exit_on_error=False)
+    async def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
+        """Orders that left the active list: say how they ended (cancel, reject; fills toast already)."""
+        for order_id in order_ids[:10]:
+            try:
+                found = await self.client.order_status(order_id)
+            except TrueXError:
+                continue
+            if not found.items:
+                continue
+            final = found.items[0]
+            symbol = self.catalog.symbol(final.order_info.instrument_id)
+            if final.status == OrderStatus.REJECTED:
+                self.notify(f"Order {final.external_id} ({symbol}) was rejected", title="Rejected", severity="error",
+                            timeout=10)
+            elif final.status == OrderStatus.CANCELED:
+                self.notify(f"Order {final.external_id} ({symbol}) canceled", title="Canceled", timeout=5)

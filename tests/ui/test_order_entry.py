@@ -1,0 +1,186 @@
+"""Pilot tests of order entry against the simulated exchange over loopback HTTP."""
+
+from decimal import Decimal
+
+import httpx
+import pytest
+from conftest import polled, wait_for
+from pydantic import SecretStr
+
+from blotter.api import Credentials, RetryPolicy, TrueXClient
+from blotter.config import Guards, Settings
+from blotter.core.feeds import FakeClock
+from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
+from blotter.ui.app import create_app
+from blotter.ui.screens.confirm import ConfirmScreen
+from blotter.ui.screens.detail import DetailScreen
+from blotter.ui.screens.modify import ModifyScreen
+from blotter.ui.screens.ticket import TicketScreen
+
+SIZE = (120, 40)
+FROZEN = 1_790_000_000_000_000_000
+LOOSE = Guards(max_notional=None, hard_max_notional=None, max_distance_pct=None, hard_max_distance_pct=None)
+
+
+@pytest.fixture
+def sim():
+    exchange = Exchange(seed=17, clock=lambda: FROZEN, seed_orders=6)
+    with SimServer(exchange, auto_tick=False) as server:
+        yield server
+
+
+def requests(sim, action=None):
+    record = httpx.get(sim.base_url + "/_sim/orders/requests").json()
+    return [r for r in record if action is None or r["action"] == action]
+
+
+@pytest.fixture
+def make(sim, tmp_path):
+    def factory(guards: Guards = LOOSE):
+        credentials = Credentials(DEMO_CREDENTIALS.user_id, DEMO_CREDENTIALS.key, SecretStr(DEMO_CREDENTIALS.secret))
+        client = TrueXClient(sim.base_url, credentials=credentials, retry=RetryPolicy(attempts=1))
+        settings = Settings(_env_file=None, user_id=DEMO_CREDENTIALS.user_id, guards=guards)
+        return create_app(client, settings, clock=FakeClock(), audit_path=tmp_path / "audit.jsonl")
+
+    return factory
+
+
+async def ready(app, pilot):
+    await wait_for(lambda: polled(app), pilot)
+    await pilot.pause()
+
+
+async def open_ticket(app, pilot, qty="0.0010"):
+    await pilot.press("n")
+    await wait_for(lambda: isinstance(app.screen, TicketScreen), pilot)
+    await pilot.pause()
+    app.screen.query_one("#instrument").value = "BTC-PYUSD"
+    await pilot.pause()
+    app.screen.query_one("#qty").value = qty
+    await pilot.pause()
+    return app.screen
+
+
+async def test_valid_ticket_sends_once_and_shows_pending_at_once(make, sim, tmp_path):
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        ticket = await open_ticket(app, pilot)
+        assert ticket.query_one("#price").value  # prefilled from the quote of the chosen side
+        assert "Notional" in str(ticket.query_one("#figures").render())
+        external_id = ticket.query_one("#external_id").value
+        await pilot.press("ctrl+s", "ctrl+s")  # pressed twice
+        await wait_for(lambda: not isinstance(app.screen, TicketScreen), pilot)
+        await pilot.pause()
+        shown = [o for o in app.stores["orders"].items.values() if o.external_id == external_id]
+        assert len(shown) == 1 and shown[0].status == "NEW_PENDING"
+    assert [r["external_id"] for r in requests(sim, "create")].count(external_id) == 1
+    assert external_id in (tmp_path / "audit.jsonl").read_text()
+
+
+async def test_rejected_form_keeps_what_was_typed(make, sim):
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        ticket = await open_ticket(app, pilot, qty="12abc")
+        ticket.query_one("#external_id").value = "Not Valid!"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        errors = str(ticket.query_one("#errors").render())
+        assert "qty: not a number" in errors and "external id: must be a lowercase UUIDv4" in errors
+        assert isinstance(app.screen, TicketScreen)
+        assert ticket.query_one("#qty").value == "12abc"
+        assert ticket.query_one("#external_id").value == "Not Valid!"
+        ticket.query_one("#qty").value = "0.00001"
+        ticket.query_one("#price").value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        errors = str(ticket.query_one("#errors").render())
+        assert "at most 4 decimals for" in errors and "price is required for LIMIT orders" in errors
+    assert requests(sim, "create") == [r for r in requests(sim, "create") if r["external_id"].startswith("seed")]
+
+
+async def test_soft_guard_needs_confirmation_naming_the_limit(make, sim):
+    guards = Guards(max_notional=Decimal("10"), hard_max_notional=None, max_distance_pct=None,
+                    hard_max_distance_pct=None)
+    app = make(guards)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        ticket = await open_ticket(app, pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        assert "max_notional" in str(app.screen.query_one(".body").render())
+        await pilot.press("escape")  # declined: nothing is sent
+        await wait_for(lambda: isinstance(app.screen, TicketScreen), pilot)
+        await pilot.pause()
+        assert "Not sent" in str(ticket.query_one("#result").render())
+        before = len(requests(sim, "create"))
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        await pilot.press("y")
+        await wait_for(lambda: not isinstance(app.screen, (TicketScreen, ConfirmScreen)), pilot)
+    assert len(requests(sim, "create")) == before + 1
+
+
+async def test_hard_guard_refuses(make, sim):
+    guards = Guards(max_notional=None, hard_max_notional=Decimal("10"), max_distance_pct=None,
+                    hard_max_distance_pct=None)
+    app = make(guards)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        before = len(requests(sim, "create"))
+        ticket = await open_ticket(app, pilot)
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: str(ticket.query_one("#result").render()), pilot)
+        result = str(ticket.query_one("#result").render())
+        assert result.startswith("Refused") and "hard_max_notional" in result
+        assert isinstance(app.screen, TicketScreen)
+    assert len(requests(sim, "create")) == before
+
+
+async def test_modify_cancel_and_detail_on_the_selected_order(make, sim):
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        order = app.selected_order
+        assert order is not None
+        await pilot.press("m")
+        await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
+        increment = app.catalog.price_increment(order.order_info.instrument_id)
+        app.screen.query_one("#new_price").value = str(order.price - increment * 2)
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: not isinstance(app.screen, ModifyScreen), pilot)
+        assert [r["order_id"] for r in requests(sim, "modify")] == [order.id]
+
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, DetailScreen), pilot)
+        await wait_for(lambda: app.screen.query_one("DataTable").row_count >= 2, pilot)
+        assert order.id in str(app.screen.query_one("#heading").render())
+        await pilot.press("escape")
+
+        sim.exchange.step()  # the modify settles: the order can be cancelled
+        await pilot.press("c")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        assert order.external_id in str(app.screen.query_one(".body").render())
+        await pilot.press("y")
+        await wait_for(lambda: requests(sim, "cancel"), pilot)
+    assert [r["order_id"] for r in requests(sim, "cancel")] == [order.id]
+
+
+async def test_cancel_all_in_view_reports_each_failure(make, sim):
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        orders = [o for o in app.stores["orders"].items.values() if o.is_open]
+        gone = orders[0]
+        sim.exchange.cancel_order(gone.id)  # cancelled elsewhere; the screen has not polled since
+        sim.exchange.step()
+        await pilot.press("C")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        body = str(app.screen.query_one(".body").render())
+        assert f"{len(orders)} open order(s)" in body and "BTC-PYUSD" in body
+        await pilot.press("y")
+        await wait_for(lambda: any("failed" in str(n.message) for n in app._notifications), pilot)
+        report = next(str(n.message) for n in app._notifications if "failed" in str(n.message))
+        assert f"{len(orders) - 1} canceled, 1 failed" in report and gone.external_id in report
+    assert len(requests(sim, "cancel")) == len(orders)  # one each: nothing retried blindly
