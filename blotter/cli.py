@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,22 @@ from .config import Settings, load_settings
 COLOR_MODES = ("auto", "truecolor", "256", "16", "mono")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", help="profile name in the config file")
-    parser.add_argument("--config", type=Path, help="config file (default: the platform's config directory)")
-    parser.add_argument("--base-url", help="API host, e.g. https://prod.truex.co (env TRUEX_BASE_URL)")
-    parser.add_argument("--api-prefix", help="path prefix that is signed, e.g. /api/v1 (env TRUEX_API_PREFIX)")
-    parser.add_argument("--api-version", help="X-Truex-Version: v2026_01_23 or v2024_01_01 (env TRUEX_API_VERSION)")
+def _common(parser: argparse.ArgumentParser, *, subcommand: bool = True) -> None:
+    """Options accepted before or after the command. A subcommand's copy has no default, so
+    `blotter --config X config init` keeps the X given before the command."""
+    default = argparse.SUPPRESS if subcommand else None
+    parser.add_argument("--profile", default=default, help="profile name in the config file")
+    parser.add_argument(
+        "--config", type=Path, default=default, help="config file (default: $BLOTTER_CONFIG, else the platform's "
+        "config directory)"
+    )
+    parser.add_argument("--base-url", default=default, help="API host, e.g. https://prod.truex.co (env TRUEX_BASE_URL)")
+    parser.add_argument(
+        "--api-prefix", default=default, help="path prefix that is signed, e.g. /api/v1 (env TRUEX_API_PREFIX)"
+    )
+    parser.add_argument(
+        "--api-version", default=default, help="X-Truex-Version: v2026_01_23 or v2024_01_01 (env TRUEX_API_VERSION)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,14 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="blotter",
         description="Terminal order blotter for TrueX. With no command, runs the dashboard.",
     )
-    _common(parser)
+    _common(parser, subcommand=False)
     parser.add_argument("--demo", action="store_true", help="run against an embedded simulated exchange")
     parser.add_argument("--seed", type=int, default=7, help="market seed for --demo (default 7)")
     parser.add_argument("--color", choices=COLOR_MODES, default="auto", help="colour depth (NO_COLOR is honoured)")
     parser.add_argument("--theme", help="theme name (see the command palette)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sim = sub.add_parser("sim", help="serve the simulated exchange on loopback")
+    sim = sub.add_parser(
+        "sim",
+        help="serve the simulated exchange on loopback",
+        description="Serve a seeded, simulated TrueX exchange that speaks the real API (both versions, "
+        "HMAC signing, problem+json errors). Prints its base URL and the credentials it accepts.",
+        epilog="Faults can be switched at run time: PUT /_sim/faults with JSON such as "
+        '{"status": 503, "paths": ["/markets/quote"]}, {"rate_limit": 5}, {"drop_connection": true}, '
+        '{"clock_skew_seconds": 20}; DELETE /_sim/faults clears them; GET shows them.',
+    )
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     sim.add_argument("--seed", type=int, default=7, help="market seed: the same seed gives the same market")
@@ -54,7 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--clock-skew", type=float, default=0.0, help="fault: server clock offset in seconds")
     sim.add_argument("--lenient-userid", action="store_true", help="also accept x-truex-auth-user-id")
 
-    call = sub.add_parser("call", help="send one signed request and print the JSON response")
+    call = sub.add_parser(
+        "call",
+        help="send one signed request and print the JSON response",
+        description="Send one request signed with the configured credentials and print the JSON "
+        "response. On an HTTP error, print the problem details to stderr and exit 1.",
+        epilog="examples:\n  blotter call GET /api/v1/orders/active\n"
+        "  blotter call GET /api/v1/instruments -q symbol=BTC\n"
+        "  blotter call POST /api/v1/markets/quote --body '{\"instrument_id\": \"...\", \"qty\": \"10000\"}'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(call)
     call.add_argument("method", help="GET, POST, PATCH or DELETE")
     call.add_argument("path", help="API path, e.g. /api/v1/orders/active (the prefix may be left out)")
@@ -62,11 +90,66 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--body", help="JSON request body")
     call.add_argument("--no-auth", action="store_true", help="send unsigned (public endpoints)")
 
-    config = sub.add_parser("config", help="show or create the configuration")
+    export = sub.add_parser(
+        "export",
+        help="write trades, active orders or balances to CSV or JSON (no UI)",
+        description=(
+            "Fetch trades (every page of the last 24 hours), active orders or the trader's balances\n"
+            "with the configured credentials and write them as CSV or JSON: the same export as the\n"
+            "dashboard's `e` key. Amounts are plain decimal strings at full wire precision, ids are\n"
+            "strings, and each timestamp is written twice: <name>_ns (epoch nanoseconds) and <name>\n"
+            "(ISO-8601 UTC with nanoseconds). Trades and orders are in time order, oldest first.\n"
+            "CSV text cells starting with = + - @ are prefixed with ' against spreadsheet formulas."
+        ),
+        epilog=(
+            "examples:\n"
+            "  blotter export trades --since 2h > trades.csv\n"
+            "  blotter export orders --format json --output orders.json\n"
+            "  blotter export trades --since 2026-09-21T08:00Z --format json -o -\n"
+            "  blotter export balances --profile uat"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(export)
+    export.add_argument(
+        "what", choices=("trades", "orders", "balances"),
+        help="trades: your trades of the last 24 h; orders: active orders; balances: your client's balances",
+    )
+    export.add_argument(
+        "--since", metavar="WHEN",
+        help="only trades at or after WHEN / orders created at or after WHEN (ignored for balances). "
+        "WHEN is an ISO-8601 time (UTC when no zone: 2026-09-21T08:00, ...Z, ...+02:00), a duration back "
+        "from now (24h, 90m, 1h30m, 2d, 45s; m is minutes) or epoch nanoseconds (19 digits). Trades "
+        "are only available for the last 24 hours.",
+    )
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    export.add_argument(
+        "--output", "-o", default="-", metavar="PATH",
+        help="file to write (replaced if it exists), or - for standard output (default)",
+    )
+
+    config = sub.add_parser(
+        "config",
+        help="show or create the configuration",
+        description="The TOML config file holds named profiles. Precedence: flags, then TRUEX_* "
+        "environment variables, then the profile, then defaults. The secret is never stored in it.",
+    )
     _common(config)
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    config_sub.add_parser("show", help="print the effective settings (secret redacted)")
-    init = config_sub.add_parser("init", help="write a commented starter config file")
+    show = config_sub.add_parser(
+        "show",
+        help="print the effective settings (secret redacted)",
+        description="Print the effective settings as JSON after flags, environment and profile are "
+        "applied; the secret shows as **********. Warns when the file is readable by others.",
+    )
+    init = config_sub.add_parser(
+        "init",
+        help="write a commented starter config file",
+        description="Write a commented starter config file (mode 600) to --config or the platform's "
+        "config directory. Refuses to overwrite an existing file without --force.",
+    )
+    _common(show)
+    _common(init)
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
 
@@ -112,6 +195,70 @@ async def _call(settings: Settings, args: argparse.Namespace) -> Any:
         if response.next_cursor:
             result = {"data": result, "next_cursor": response.next_cursor}
         return result
+
+
+async def _fetch_export(settings: Settings, args: argparse.Namespace) -> tuple[list[Any], int, Any]:
+    """The models to export (filtered by --since, oldest first), rows that failed validation, catalog."""
+    from .core.export import in_time_order, parse_since, since_filter
+    from .core.reference import Catalog
+
+    credentials = settings.credentials()
+    try:
+        if args.since:
+            parse_since(args.since, time.time_ns())  # a typo fails before any request
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    async with TrueXClient(
+        settings.base_url, api_prefix=settings.api_prefix, credentials=credentials, api_version=settings.api_version
+    ) as client:
+        await client.sync_clock()
+        now_ns = int(client.clock.now() * 1_000_000_000)
+        try:
+            since = parse_since(args.since, now_ns) if args.since else None
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        instruments = await client.instruments()
+        assets = await client.assets()
+        catalog = Catalog.build(instruments.items, assets.items)
+        if args.what == "trades":
+            day_ago = now_ns - 24 * 3600 * 1_000_000_000
+            if since is not None and since < day_ago:
+                print("note: trades are only available for the last 24 hours", file=sys.stderr)
+            page = await client.all_trades(max(day_ago, since) if since is not None else day_ago)
+        elif args.what == "orders":
+            page = await client.active_orders()
+        else:
+            page = await client.balances(client_id=settings.client_id or settings.user_id)
+        if client.notices.sunset:
+            print(
+                f"note: API version {settings.api_version} is deprecated (Sunset: {client.notices.sunset})",
+                file=sys.stderr,
+            )
+    items = in_time_order(args.what, since_filter(args.what, page.items, since))
+    return items, len(page.bad_rows), catalog
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from .core.export import build_table, render
+
+    items, bad, catalog = asyncio.run(_fetch_export(settings, args))
+    text = render(build_table(args.what, items, catalog), args.format)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        path = Path(args.output).expanduser()
+        partial = path.with_name(f".{path.name}.partial")
+        try:  # written whole, then renamed: a failed write never leaves half a file at PATH
+            with partial.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.replace(partial, path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+        print(f"wrote {path.resolve()}", file=sys.stderr)
+    if bad:
+        print(f"warning: {bad} {args.what} row(s) could not be read and are not exported", file=sys.stderr)
+    return 0
 
 
 def _print_error(error: TrueXError) -> None:
@@ -180,7 +327,12 @@ api_version = "v2026_01_23"
 # user_id = "78932725357888855"             # your client id (x-truex-auth-userid)
 # api_key = "00000000-0000-4000-8000-000000000000"   # the HMAC key's UUID
 # secret_command = "pass show truex/uat"    # prints the secret on stdout
-theme = "desk-dark"
+# client_id = "78932725357888855"           # default client for new orders (default: user_id)
+theme = "desk-dark"                         # desk-dark, desk-light, amber-terminal, high-contrast
+# theme_files = ["~/.config/blotter/my-theme.toml"]
+# trades_display_cap = 1000                 # trades rows shown (all are kept)
+# bell = false                              # ring the terminal bell on fills
+# export_dir = "~/blotter-exports"          # where `e` (CSV) and `S` (screenshot) write; default: cwd
 
 [profiles.uat.poll]        # seconds between polls of each feed
 orders = 1.0
@@ -193,6 +345,11 @@ max_notional = "250000"
 max_distance_pct = "5"
 hard_max_notional = "1000000"
 hard_max_distance_pct = "20"
+# max_qty = "10"
+# hard_max_qty = "50"
+
+# [profiles.uat.bindings]  # remap keys by binding id (see `?` in the app or the README)
+# "order.cancel_all" = "ctrl+k"
 
 [profiles.prod]
 environment = "PROD"
@@ -202,7 +359,7 @@ api_prefix = "/api/v1"
 
 
 def _config(args: argparse.Namespace) -> int:
-    from .config import default_config_path, permission_warning
+    from .config import config_path, default_config_path, permission_warning
 
     if args.config_command == "init":
         path = args.config or default_config_path()
@@ -214,7 +371,7 @@ def _config(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return 0
     settings = _settings(args)
-    path = args.config or default_config_path()
+    path = config_path(args.config)
     warning = permission_warning(path)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
@@ -237,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "config":
             return _config(args)
+        if args.command == "export":
+            return _export(_settings(args), args)
         from .ui.run import run_dashboard
 
         return run_dashboard(args, _settings)

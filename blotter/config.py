@@ -28,6 +28,11 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def config_path(explicit: Path | None = None) -> Path:
+    """The config file in use: `--config`, else $BLOTTER_CONFIG, else the platform's config directory."""
+    return explicit or Path(os.environ.get("BLOTTER_CONFIG", default_config_path()))
+
+
 def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME))
 
@@ -69,6 +74,14 @@ class Settings(BaseSettings):
     trades_display_cap: int = Field(1000, ge=1)
     bell: bool = False
     bindings: dict[str, str] = Field(default_factory=dict)
+    export_dir: str | None = Field(
+        None,
+        description=(
+            "Directory where the dashboard's `e` (export pane to CSV) writes "
+            "blotter-<pane>-<UTC yyyymmdd-HHMMSS>.csv; `~` is expanded and the directory is created "
+            "if missing. Default (unset): the current working directory. Env TRUEX_EXPORT_DIR."
+        ),
+    )
 
     @field_validator("api_secret", mode="before")
     @classmethod

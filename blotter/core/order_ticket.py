@@ -38,8 +38,10 @@ def parse_amount(text: str) -> Decimal:
     text = text.strip()
     if not text:
         raise ValueError("required")
-    if not AMOUNT.match(text):
+    if not AMOUNT.match(text.removeprefix("-")):
         raise ValueError("not a number")
+    if text.startswith("-"):
+        raise ValueError("must be greater than zero")  # a number, but a sign is never right here
     value = Decimal(text.replace(",", ""))
     if value <= 0:
         raise ValueError("must be greater than zero")

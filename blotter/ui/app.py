@@ -17,6 +17,8 @@ from typing import Any
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.color import Color
+from textual.content import Content
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input
 
@@ -24,6 +26,7 @@ from ..api import Page, TrueXClient, TrueXError
 from ..api.models import Order
 from ..config import Settings
 from ..core.feeds import Backoff, Clock, Feed, FeedSet, SystemClock, TradesFetcher
+from ..core.preferences import Preferences, load_preferences, save_preferences
 from ..core.reference import Catalog
 from ..core.rows import (
     QuoteTracker,
@@ -36,6 +39,7 @@ from ..core.rows import (
 )
 from ..core.store import KeyedStore, TradeStore
 from .commands import BlotterCommands
+from .exporting import ExportActions
 from .order_entry import OrderEntry
 from .screens.help import HelpScreen
 from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
@@ -46,7 +50,7 @@ PANES = ("orders", "trades", "balances", "quotes")
 TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "balances": "Balances", "quotes": "Quotes"}
 
 
-class BlotterApp(OrderEntry, App[int]):
+class BlotterApp(OrderEntry, ExportActions, App[int]):
     CSS_PATH = "blotter.tcss"
     TITLE = "blotter"
     COMMANDS = App.COMMANDS | {BlotterCommands}
@@ -62,7 +66,10 @@ class BlotterApp(OrderEntry, App[int]):
         Binding("slash", "filter", "Filter", id="pane.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="pane.clear_filter"),
         Binding("s", "sort", "Sort", id="pane.sort"),
+        Binding("e", "export", "Export pane to CSV", id="pane.export"),
         Binding("p", "toggle_pause", "Pause", id="feeds.pause"),
+        Binding("t", "next_theme", "Next theme", show=False, id="app.theme"),
+        Binding("S", "save_screenshot", "Save screenshot", show=False, id="app.screenshot"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -86,6 +93,8 @@ class BlotterApp(OrderEntry, App[int]):
         backoff: Backoff | None = None,
         handle_signals: bool = False,
         audit_path: Path | None = None,
+        preferences_path: Path | None = None,
+        screenshot_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.handle_signals = handle_signals
@@ -114,14 +123,29 @@ class BlotterApp(OrderEntry, App[int]):
         self._last_pane = "orders"
         self._filter_target = "orders"
         self._backoff = backoff or Backoff()
+        self.screenshot_dir = screenshot_dir
+        self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
+        self.preferences_path = preferences_path
+        self.preferences = load_preferences(preferences_path) if preferences_path else Preferences()
+        self.desk_themes: list[str] = []  # ours (shipped and the trader's files), cycled by `t`
         for theme in BUILTIN:
             self.register_theme(theme)
+            self.desk_themes.append(theme.name)
+        self.theme_errors: list[str] = []
         for path in [*packaged_theme_files(), *map(_path, self.settings.theme_files)]:
             try:
-                self.register_theme(theme_from_file(path))
-            except (OSError, ValueError, TypeError):
-                pass  # a broken theme file must not stop the blotter; desk-dark stays
-        self.theme = self.settings.theme if self.settings.theme in self.available_themes else "desk-dark"
+                theme = theme_from_file(path)
+            except (OSError, ValueError, TypeError) as error:
+                self.theme_errors.append(f"{path}: {error}")  # told once mounted; desk-dark stays
+                continue
+            self.register_theme(theme)
+            if theme.name not in self.desk_themes:
+                self.desk_themes.append(theme.name)
+        wanted = self.preferences.theme_for(self.settings.theme)
+        for name in (wanted, self.settings.theme, "desk-dark"):
+            if name in self.available_themes:
+                self.theme = name
+                break
 
     # --- what screens use -----------------------------------------------------------------------
 
@@ -161,6 +185,13 @@ class BlotterApp(OrderEntry, App[int]):
     def on_mount(self) -> None:
         if self.settings.bindings:
             self.set_keymap(self.settings.bindings)
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=15)
+        for error in self.theme_errors:
+            self.notify(f"Theme file not loaded: {error}", severity="warning")
+        if self.settings.theme not in self.available_themes:
+            self.notify(f"Unknown theme {self.settings.theme!r}; using {self.theme}", severity="warning")
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         for name in PANES:
             self._update_subtitle(name)
         self.table("orders").focus()
@@ -304,7 +335,14 @@ class BlotterApp(OrderEntry, App[int]):
         client_id = self.client_id
         offset = self.client.clock.offset if self.client.clock.synced else None
         notice = f"API deprecated, sunset {self.client.notices.sunset}" if self.client.notices.sunset else ""
-        self.query_one(HeaderBar).show(self.environment, client_id or "-", self.client.api_version, offset, notice)
+        variables = {**VARIABLE_DEFAULTS, **self.current_theme.variables}
+        badge = variables.get(f"env-{self.environment.lower()}")
+        badge_style = None
+        if badge:  # the environment's colour from the theme; the text keeps PROD/UAT/DEMO readable in mono
+            badge_style = f"bold {'#000000' if Color.parse(badge).brightness > 0.5 else '#ffffff'} on {badge}"
+        self.query_one(HeaderBar).show(
+            self.environment, client_id or "-", self.client.api_version, offset, notice, badge_style
+        )
         self.query_one(StatusLine).show(
             self.feeds.statuses(), paused=self.feeds.paused, bad_rows=sum(self.bad_rows.values()),
             styles=self._status_styles(),
@@ -324,8 +362,9 @@ class BlotterApp(OrderEntry, App[int]):
         if store.filter_text:
             parts.append(f"filter: {store.filter_text}")
         subtitle = " · ".join(parts)
-        if table.border_subtitle != subtitle:
-            table.border_subtitle = subtitle
+        if getattr(table, "_subtitle_text", None) != subtitle:
+            table._subtitle_text = subtitle
+            table.border_subtitle = Content(subtitle)  # Content: a typed "[/" is text, not markup
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -395,6 +434,33 @@ class BlotterApp(OrderEntry, App[int]):
                     severity="warning" if paused else "information", timeout=3)
         self.refresh_bars()
 
+    def action_next_theme(self) -> None:
+        names = self.desk_themes
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def _remember_theme(self, theme) -> None:
+        """Every way of changing theme (the `t` key, the palette) ends here, so the choice persists."""
+        self.refresh_bars()  # the status line's colours come from the theme
+        if self.preferences_path is None or self.preferences.theme == theme.name:
+            return
+        self.preferences = Preferences(theme=theme.name, configured_theme=self.settings.theme)
+        try:
+            save_preferences(self.preferences_path, self.preferences)
+        except OSError as error:
+            self.notify(f"Could not save the theme choice: {error}", severity="warning")
+
+    def action_save_screenshot(self) -> None:
+        folder = self.screenshot_dir or Path.cwd()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(f"Screenshot not saved: {error}", severity="error")
+            return
+        self.notify(f"Screenshot saved to {path}", title="Screenshot", timeout=6)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -426,6 +492,8 @@ def create_app(
     backoff: Backoff | None = None,
     handle_signals: bool = False,
     audit_path: Path | None = None,
+    preferences_path: Path | None = None,
+    screenshot_dir: Path | None = None,
 ) -> BlotterApp:
     """The dashboard app. Tests pass a fake `clock` (ages, times and feed sleeps) and a client
     pointed at the simulator; `catalog` skips loading reference data; `start_feeds=False` leaves
@@ -433,4 +501,5 @@ def create_app(
     return BlotterApp(
         client, settings, catalog=catalog, environment=environment, clock=clock, start_feeds=start_feeds,
         backoff=backoff, handle_signals=handle_signals, audit_path=audit_path,
+        preferences_path=preferences_path, screenshot_dir=screenshot_dir,
     )

@@ -34,6 +34,12 @@ class OrderEntry:
 
     audit_path: Path | None = None
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts are plain text: they carry server strings (problem details, ids) that must never
+        be read as markup ('[/x]' would crash the render, '[@click=...]' would run an action)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[misc]
+
     @cached_property
     def order_service(self: BlotterApp) -> OrderService:  # type: ignore[misc]
         return OrderService(self.client, AuditLog(self.audit_path or state_dir() / "audit.jsonl"))

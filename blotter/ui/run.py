@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -48,7 +49,20 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
     try:
         from .app import create_app
 
-        app = create_app(client, settings, environment=environment, handle_signals=True)
+        from ..config import config_path, permission_warning, state_dir
+
+        app = create_app(
+            client, settings, environment=environment, handle_signals=True,
+            preferences_path=state_dir() / "preferences.json",
+            screenshot_dir=Path(settings.export_dir).expanduser() if settings.export_dir else None,
+        )
+        warning = permission_warning(config_path(getattr(args, "config", None)))
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+            app.startup_warnings.append(warning)
+        flag_theme = getattr(args, "theme", None)
+        if flag_theme and flag_theme in app.available_themes:
+            app.theme = flag_theme  # a flag beats the choice remembered from the last session
         app.run()
         return app.return_code or 0
     finally:

@@ -1,5 +1,6 @@
 """Settings precedence (flags, env, profile, defaults), secret handling, and the permission warning."""
 
+import json
 import os
 import sys
 
@@ -91,3 +92,18 @@ def test_permission_warning(config_file):
     config_file.chmod(0o644)
     warning = permission_warning(config_file)
     assert warning and "chmod 600" in warning
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["flag-before-command", "flag-after-command"])
+def test_config_init_writes_where_config_points_and_show_reads_it(tmp_path, capsys, monkeypatch, before):
+    from blotter.cli import main
+
+    monkeypatch.delenv("BLOTTER_CONFIG", raising=False)
+    monkeypatch.delenv("BLOTTER_PROFILE", raising=False)
+    path = tmp_path / "c.toml"
+    argv = ["--config", str(path), "config", "init"] if before else ["config", "init", "--config", str(path)]
+    assert main(argv) == 0
+    assert path.exists() and (path.stat().st_mode & 0o077) == 0
+    assert main(["--config", str(path), "config", "show"]) == 0
+    shown = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert shown["environment"] == "UAT" and shown["config_file"] == str(path)

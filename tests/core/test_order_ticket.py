@@ -60,7 +60,7 @@ def test_market_ticket_uses_mid_for_notional_and_sends_no_price():
     [
         ({"qty": "abc"}, "qty", "not a number"),
         ({"qty": "0"}, "qty", "must be greater than zero"),
-        ({"qty": "-1"}, "qty", "not a number"),
+        ({"qty": "-1"}, "qty", "must be greater than zero"),
         ({"qty": "1e5"}, "qty", "not a number"),
         ({"qty": "0.00001"}, "qty", "at most 4 decimals for BTC-PYUSD"),
         ({"price": "100000.25"}, "price", "at most 1 decimals for BTC-PYUSD"),

@@ -57,7 +57,7 @@ class FakeClient:
     def __init__(self, orders: int = 30, trades: int = 120) -> None:
         self.credentials = Credentials("42", "key", SecretStr("s3cret"))
         self.clock = ServerClock()
-        self.clock.offset, self.clock.synced = 0.25, True
+        self.clock.offset, self.clock.synced = 3.25, True
         self.notices = Notices()
         self.orders = [make_order(i) for i in range(orders)]
         self.trade_list = [make_trade(i) for i in range(trades)]

@@ -30,11 +30,11 @@ async def test_panes_fill_and_header_shows_environment(make_app):
         assert app.table("quotes").row_count == 3
         assert app.table("balances").row_count == 4
         header = str(app.query_one("#header").render())
-        assert "UAT" in header and "client 42" in header and "+0.25s" in header
+        assert "UAT" in header and "client 42" in header and "clock +3s" in header
         assert "s3cret" not in header
         status = str(app.query_one("#status").render())
         assert "orders 0s" in status and "quotes 0s" in status
-        assert app.query_one("#balances").border_subtitle.startswith("fees hold 12.50")
+        assert str(app.query_one("#balances").border_subtitle).startswith("fees hold 12.50")
         assert isinstance(app.selected_order, Order)
 
 
@@ -232,3 +232,17 @@ def test_app_class_declares_bindings_with_ids():
     ids = [b.id for b in BlotterApp.BINDINGS]
     assert None not in ids and len(ids) == len(set(ids))
     assert all(b.id for b in LiveTable.BINDINGS)
+
+
+async def test_filter_text_that_looks_like_markup_is_shown_literally(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        await pilot.press("1", "slash", "left_square_bracket", "slash")
+        await pilot.pause()
+        assert app.stores["orders"].filter_text == "[/"
+        assert "filter: [/" in app.table("orders")._border_subtitle.plain
+        app.query_one("#filter").value = "[bold red]x[/]"
+        await pilot.pause()
+        assert "filter: [bold red]x[/]" in app.table("orders")._border_subtitle.plain
+        assert app.is_running

@@ -184,3 +184,71 @@ async def test_cancel_all_in_view_reports_each_failure(make, sim):
         report = next(str(n.message) for n in app._notifications if "failed" in str(n.message))
         assert f"{len(orders) - 1} canceled, 1 failed" in report and gone.external_id in report
     assert len(requests(sim, "cancel")) == len(orders)  # one each: nothing retried blindly
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"qty": "abc"}, "qty: not a number"),
+        ({"qty": "0"}, "qty: must be greater than zero"),
+        ({"qty": "-1"}, "qty: must be greater than zero"),
+        ({"qty": "0.00001"}, "at most 4 decimals for BTC-PYUSD"),
+        ({"price": "97000.25"}, "price: "),  # BTC-PYUSD prices move in steps of 0.5
+        ({"price": ""}, "price is required for LIMIT orders"),
+        ({"external_id": "Not Valid!"}, "external id: must be a lowercase UUIDv4"),
+    ],
+    ids=["not-a-number", "zero", "negative", "too-many-decimals", "off-increment", "limit-without-price",
+         "bad-external-id"],
+)
+async def test_each_validation_error_is_shown_inline_and_nothing_is_sent(make, sim, fields, expected):
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        before = len(requests(sim, "create"))
+        ticket = await open_ticket(app, pilot)
+        for name, value in fields.items():
+            ticket.query_one(f"#{name}").value = value
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert expected in str(ticket.query_one("#errors").render())
+        assert isinstance(app.screen, TicketScreen)
+        for name, value in fields.items():
+            assert ticket.query_one(f"#{name}").value == value  # what the trader typed is kept
+    assert len(requests(sim, "create")) == before
+
+
+GUARD_CASES = {
+    # name: (guard settings, ticket fields) — BTC-PYUSD trades near 97,000
+    "max_notional": ({"max_notional": Decimal("10")}, {}),
+    "max_qty": ({"max_qty": Decimal("0.0005")}, {}),
+    "max_distance_pct": ({"max_distance_pct": Decimal("1")}, {"price": "90000"}),
+}
+
+
+@pytest.mark.parametrize("name", list(GUARD_CASES))
+@pytest.mark.parametrize("hard", [False, True], ids=["soft-confirm", "hard-refuse"])
+async def test_each_guard_confirms_or_refuses_naming_the_limit(make, sim, name, hard):
+    limit, fields = GUARD_CASES[name]
+    setting = f"hard_{name}" if hard else name
+    guards = LOOSE.model_copy(update={setting: next(iter(limit.values()))})
+    app = make(guards)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        before = len(requests(sim, "create"))
+        ticket = await open_ticket(app, pilot)
+        for field, value in fields.items():
+            ticket.query_one(f"#{field}").value = value
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        if hard:
+            await wait_for(lambda: str(ticket.query_one("#result").render()), pilot)
+            result = str(ticket.query_one("#result").render())
+            assert result.startswith("Refused") and setting in result
+            assert isinstance(app.screen, TicketScreen)
+        else:
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+            assert setting in str(app.screen.query_one(".body").render())
+            await pilot.press("y")
+            await wait_for(lambda: not isinstance(app.screen, (TicketScreen, ConfirmScreen)), pilot)
+    assert len(requests(sim, "create")) == before + (0 if hard else 1)

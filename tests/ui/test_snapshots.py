@@ -1,55 +1,86 @@
-"""Snapshots: deterministic (in-memory exchange data, frozen clock, nothing ticking)."""
+"""SVG snapshots of what the trader sees, against the seeded simulated exchange over loopback HTTP.
 
-from conftest import polled, wait_for
+Deterministic: the exchange is seeded and its clock frozen (no ticking), the app runs on a
+`FakeClock`, and the ticket's external id is fixed. The scenes are the ones `make screenshots`
+renders (`blotter.screenshots`), so the README's pictures and these snapshots cannot drift apart.
+"""
 
-from blotter.api import ServerError
+import asyncio
 
+import pytest
 
-async def loaded(pilot):
-    await wait_for(lambda: polled(pilot.app), pilot)
-    await pilot.pause()
-    pilot.app.refresh_bars()
-    await pilot.pause()
-
-
-def test_main_screen_120x40(snap_compare, make_app):
-    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=loaded)
+from blotter import screenshots
+from blotter.screenshots import SCENES, SIZE, loaded, make_app, shipped_themes
 
 
-def test_main_screen_80x24(snap_compare, make_app):
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=loaded)
+@pytest.fixture(scope="module")
+def exchange():
+    server = screenshots.start_frozen_exchange()
+    yield server
+    server.stop()
 
 
-def test_stale_and_failing_feeds(snap_compare, make_app, fake_client, fake_clock):
+@pytest.fixture
+def app(exchange, tmp_path):
+    return make_app(exchange, state=tmp_path)
+
+
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_scene(snap_compare, exchange, tmp_path, scene):
+    """Main screen, ticket (empty, filled, with errors), guard, modify, cancel, cancel-all, detail, help."""
+    assert snap_compare(make_app(exchange, state=tmp_path), terminal_size=SIZE, run_before=SCENES[scene])
+
+
+def test_main_screen_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=screenshots.main_screen)
+
+
+@pytest.mark.parametrize("theme", shipped_themes())
+def test_main_screen_in_every_shipped_theme(snap_compare, exchange, tmp_path, theme):
+    app = make_app(exchange, state=tmp_path, theme=theme)
+    assert snap_compare(app, terminal_size=SIZE, run_before=screenshots.main_screen)
+
+
+def test_stale_and_failing_feeds(snap_compare, app, exchange):
+    """Quotes answer 503 (failing, last prices kept); a balances poll hangs (stale after 3 intervals)."""
+
     async def run_before(pilot):
         await loaded(pilot)
-        app = pilot.app
-        fake_client.fail["quotes"] = ServerError(503, "Service Unavailable")
-        fake_client.hang.add("balances")
-        for _ in range(17):
-            fake_clock.advance(1)
-            await pilot.pause(0.01)
-        await wait_for(lambda: not app.feeds["orders"].in_flight and not app.feeds["trades"].in_flight, pilot)
+        hang = asyncio.Event()
+
+        async def balances_never_answer(**_):
+            await hang.wait()
+
+        app.client.balances = balances_never_answer
+        exchange.faults.update({"status": 503, "paths": ["/markets/quote"]})
+        before = {feed.name: feed.successes for feed in app.feeds}
+        try:
+            app.clock.advance(17)  # one jump: every feed wakes once, so the picture does not race real HTTP
+            await screenshots._until(pilot, lambda: app.feeds["quotes"].errors >= 1 and all(
+                app.feeds[name].successes > before[name] and not app.feeds[name].in_flight
+                for name in ("orders", "trades")
+            ))
+        finally:
+            exchange.faults.clear()
         app.clear_notifications()
         app.refresh_bars()
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_filtered_pane(snap_compare, make_app):
+def test_filtered_pane(snap_compare, app):
     async def run_before(pilot):
         await loaded(pilot)
         await pilot.press("2", "slash", *"eth", "enter")
         await pilot.pause()
 
-    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_help_overlay(snap_compare, make_app):
-    async def run_before(pilot):
-        await loaded(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-
-    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+def test_mono_screen_keeps_meaning_without_colour(snap_compare, exchange, tmp_path, monkeypatch):
+    """NO_COLOR: sides, statuses, fill bars and feed health read as words and glyphs."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(exchange, state=tmp_path)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=SIZE, run_before=screenshots.main_screen)

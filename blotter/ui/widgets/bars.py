@@ -28,9 +28,12 @@ class HeaderBar(Static):
     HeaderBar { height: 1; background: $panel; color: $foreground; }
     """
 
-    def show(self, environment: str, client_id: str, api_version: str, offset: float | None, notice: str = "") -> None:
+    def show(
+        self, environment: str, client_id: str, api_version: str, offset: float | None, notice: str = "",
+        badge_style: str | None = None,
+    ) -> None:
         text = Text()
-        style = {
+        style = badge_style or {
             "PROD": "bold #ffffff on #b62324",
             "UAT": "bold #000000 on #e3b341",
             "DEMO": "bold #ffffff on #1f6feb",
@@ -38,7 +41,8 @@ class HeaderBar(Static):
         text.append(f" {environment} ", style=style)
         text.append(f"  client {client_id}", style="bold")
         text.append(f"  │ API {api_version}")
-        text.append(f"  │ clock {'--' if offset is None else f'{offset:+.2f}s'}")
+        # `Date` has one-second resolution: whole seconds are all the offset honestly says.
+        text.append(f"  │ clock {'--' if offset is None else f'{round(offset):+d}s'}")
         if notice:
             text.append(f"  │ {notice}", style="bold")
         if text != getattr(self, "_last", None):

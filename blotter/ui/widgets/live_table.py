@@ -67,14 +67,15 @@ class LiveTable(ScrollView, can_focus=True):
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
     }
-    LiveTable > .live-table--header { color: $text-muted; text-style: bold; }
-    LiveTable > .live-table--header-current { color: $text; text-style: bold underline; }
-    LiveTable > .live-table--cursor { background: $panel-lighten-1; }
-    LiveTable:focus > .live-table--cursor { background: $primary-darken-2; text-style: bold; }
-    LiveTable > .live-table--buy { color: $success; }
-    LiveTable > .live-table--sell { color: $error; }
-    LiveTable > .live-table--up { color: $success; text-style: bold; }
-    LiveTable > .live-table--down { color: $error; text-style: bold; }
+    /* Solid theme colours only: a translucent one ($text-muted) has nothing to blend with here. */
+    LiveTable > .live-table--header { color: $secondary; text-style: bold; }
+    LiveTable > .live-table--header-current { color: $foreground; text-style: bold underline; }
+    LiveTable > .live-table--cursor { background: $panel-lighten-1; text-style: underline; }
+    LiveTable:focus > .live-table--cursor { background: $primary; color: $background; text-style: bold; }
+    LiveTable > .live-table--buy { color: $buy; }
+    LiveTable > .live-table--sell { color: $sell; }
+    LiveTable > .live-table--up { color: $tick-up; text-style: bold; }
+    LiveTable > .live-table--down { color: $tick-down; text-style: bold; }
     LiveTable > .live-table--maker { color: $secondary; }
     LiveTable > .live-table--progress { color: $accent; }
     LiveTable > .live-table--progress-done { color: $success; }
@@ -173,11 +174,16 @@ class LiveTable(ScrollView, can_focus=True):
         pad = " " * (width - length)
         return pad + text if align == "right" else text + pad
 
-    def _render_cells(self, row: Row, base: Style) -> Strip:
+    def _render_cells(self, row: Row, base: Style, overlay: Style | None = None) -> Strip:
+        """`overlay` (the cursor) goes over the cells' own colours, so the cursor row stays legible."""
+        if overlay is not None:
+            base = base + overlay
         segments = [Segment(" ", base)]
         sep = Segment(" " * SEP, base)
         for column, cell in zip(self.store.columns, row, strict=False):
             style = base + self._style(cell.style) if cell.style else base
+            if overlay is not None:
+                style = style + overlay
             segments.append(Segment(self._fit(cell.text, column.width, column.align), style))
             segments.append(sep)
         return Strip(segments, self._width)
@@ -200,7 +206,7 @@ class LiveTable(ScrollView, can_focus=True):
     def _row_strip(self, index: int) -> Strip:
         key = self._keys[index]
         if index == self.cursor_row:
-            return self._render_cells(self.store.row(key), self.rich_style + self._style("cursor"))
+            return self._render_cells(self.store.row(key), self.rich_style, self._style("cursor"))
         strip = self._line_cache.get(key)
         if strip is None:
             strip = self._line_cache[key] = self._render_cells(self.store.row(key), self.rich_style)

@@ -1,0 +1,245 @@
+"""Deterministic screens of the seeded demo, for `make screenshots` and the snapshot tests.
+
+Everything that could differ between two runs is pinned: the simulated exchange is seeded and its
+clock frozen (auto-tick off, so prices do not move), the app's clock is a `FakeClock` (feed ages
+read 0s), and the ticket's fresh external id is replaced by a fixed one. A rerun writes the same
+files byte for byte.
+
+    python -m blotter.screenshots screenshots/      # what `make screenshots` runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+SEED = 7
+FROZEN_NS = 1_790_000_000_000_000_000  # 2026-09-21 14:13:20 UTC
+SIZE = (120, 40)
+FIXED_EXTERNAL_ID = "3f1c9a2e-7b4d-4e8a-9c6f-1d2e3f4a5b6c"
+ORDERS = 25
+TRADES = 300
+
+Scene = Callable[[Any], Awaitable[None]]
+
+
+def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int = TRADES) -> Any:
+    """A started `SimServer` whose market stands still: the same screen on every run."""
+    from .sim import Exchange, SimServer
+
+    exchange = Exchange(seed=seed, clock=lambda: FROZEN_NS, seed_orders=orders, seed_trades=trades)
+    server = SimServer(exchange, auto_tick=False)
+    server.start()
+    return server
+
+
+def make_app(server: Any, *, theme: str = "desk-dark", state: Path | None = None, **settings: Any) -> Any:
+    """The blotter against `server`, with a frozen clock and guards low enough to show a confirmation."""
+    from .api import RetryPolicy, TrueXClient
+    from .config import Guards, Settings
+    from .core.feeds import FakeClock
+    from .demo import demo_credentials
+    from .ui.app import create_app
+
+    state = state or Path(tempfile.mkdtemp(prefix="blotter-shots-"))
+    credentials = demo_credentials()
+    client = TrueXClient(server.base_url, credentials=credentials, retry=RetryPolicy(attempts=1))
+    values: dict[str, Any] = {
+        "user_id": credentials.user_id,
+        "theme": theme,
+        "guards": Guards(max_notional=Decimal("1000")),
+        **settings,
+    }
+    return create_app(
+        client, Settings(_env_file=None, **values), environment="DEMO", clock=FakeClock(now_ns=FROZEN_NS),
+        audit_path=state / "audit.jsonl", screenshot_dir=state,
+    )
+
+
+async def _until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not reach the expected state")
+        await pilot.pause(0.01)
+
+
+async def loaded(pilot: Any) -> None:
+    """Every feed has painted its first data; no toasts left over."""
+    app = pilot.app
+    await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds))
+    await pilot.pause()
+    app.refresh_bars()
+    await pilot.pause()
+
+
+async def _settle(pilot: Any) -> None:
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+async def main_screen(pilot: Any) -> None:
+    await loaded(pilot)
+    await _settle(pilot)
+
+
+async def _ticket(pilot: Any, **fields: str) -> Any:
+    from textual.widgets import Input
+
+    from .ui.screens.ticket import TicketScreen
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("n")
+    await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    await pilot.pause()
+    ticket = app.screen
+    ticket.query_one("#external_id", Input).value = FIXED_EXTERNAL_ID
+    for name, value in fields.items():
+        ticket.query_one(f"#{name}").value = value
+        await pilot.pause()
+    return ticket
+
+
+async def ticket_empty(pilot: Any) -> None:
+    await _ticket(pilot)
+    await _settle(pilot)
+
+
+async def ticket_filled(pilot: Any) -> None:
+    await _ticket(pilot, instrument="BTC-PYUSD", qty="0.0050")
+    await _settle(pilot)
+
+
+async def ticket_errors(pilot: Any) -> None:
+    await _ticket(pilot, instrument="BTC-PYUSD", qty="12abc", price="", external_id="Not-Valid!")
+    await pilot.press("ctrl+s")
+    await _settle(pilot)
+
+
+async def guard_confirmation(pilot: Any) -> None:
+    from .ui.screens.confirm import ConfirmScreen
+
+    await _ticket(pilot, instrument="BTC-PYUSD", qty="0.0500")  # notional over the 1,000 soft limit
+    await pilot.press("ctrl+s")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await _settle(pilot)
+
+
+async def modify_order(pilot: Any) -> None:
+    from .ui.screens.modify import ModifyScreen
+
+    await loaded(pilot)
+    await pilot.press("m")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ModifyScreen))
+    await _settle(pilot)
+
+
+async def cancel_confirmation(pilot: Any) -> None:
+    from .ui.screens.confirm import ConfirmScreen
+
+    await loaded(pilot)
+    await pilot.press("c")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await _settle(pilot)
+
+
+async def cancel_all_confirmation(pilot: Any) -> None:
+    from .ui.screens.confirm import ConfirmScreen
+
+    await loaded(pilot)
+    await pilot.press("C")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await _settle(pilot)
+
+
+async def order_detail(pilot: Any) -> None:
+    from textual.widgets import DataTable
+
+    from .ui.screens.detail import DetailScreen
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("enter")
+    await _until(pilot, lambda: isinstance(app.screen, DetailScreen))
+    await _until(pilot, lambda: app.screen.query_one("#trail", DataTable).row_count >= 1)
+    await _settle(pilot)
+
+
+async def help_overlay(pilot: Any) -> None:
+    await loaded(pilot)
+    await pilot.press("question_mark")
+    await _settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "main": main_screen,
+    "ticket": ticket_empty,
+    "ticket-filled": ticket_filled,
+    "ticket-errors": ticket_errors,
+    "guard-confirmation": guard_confirmation,
+    "modify": modify_order,
+    "cancel-confirmation": cancel_confirmation,
+    "cancel-all-confirmation": cancel_all_confirmation,
+    "order-detail": order_detail,
+    "help": help_overlay,
+}
+
+
+def shipped_themes() -> list[str]:
+    from .ui.themes import BUILTIN, packaged_theme_files, theme_from_file
+
+    names = [theme.name for theme in BUILTIN]
+    for path in packaged_theme_files():
+        name = theme_from_file(path).name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+async def render(server: Any, name: str, scene: Scene, folder: Path, *, theme: str = "desk-dark") -> Path:
+    with tempfile.TemporaryDirectory(prefix="blotter-shots-") as state:
+        app = make_app(server, theme=theme, state=Path(state))
+        async with app.run_test(size=SIZE) as pilot:
+            await scene(pilot)
+            written = app.save_screenshot(filename=f"{name}.svg", path=str(folder))
+    return Path(written)
+
+
+async def render_all(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    server = start_frozen_exchange()
+    written = []
+    try:
+        for name, scene in SCENES.items():
+            written.append(await render(server, name, scene, folder))
+        for theme in shipped_themes():
+            written.append(await render(server, f"theme-{theme}", main_screen, folder, theme=theme))
+    finally:
+        server.stop()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m blotter.screenshots",
+        description="Render deterministic SVG screenshots of the seeded demo (main screen, order ticket, "
+        "guard and cancel-all confirmations, order detail, help, and the main screen in every shipped theme).",
+    )
+    parser.add_argument("folder", nargs="?", default="screenshots", help="where to write the SVG files")
+    args = parser.parse_args(argv)
+    for path in asyncio.run(render_all(Path(args.folder))):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
