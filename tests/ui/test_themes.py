@@ -83,3 +83,19 @@ async def test_screenshot_key_saves_an_svg_and_says_where(make_app, tmp_path):
         saved = next(tmp_path.glob("*.svg"))
         assert any(str(saved) in str(n.message) for n in app._notifications)
     assert "BTC-PYUSD" in saved.read_text()
+
+
+async def test_bindings_remapped_by_id_from_the_config(make_app):
+    settings = Settings(_env_file=None, user_id="42", bindings={"feeds.pause": "f6", "pane.trades": "f2"})
+    app = make_app(settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.feeds.paused
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.focused.id == "trades"
+        await pilot.press("p")  # the old key no longer pauses: it was remapped, not added
+        await pilot.pause()
+        assert app.feeds.paused
