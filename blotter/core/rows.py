@@ -20,16 +20,16 @@ R = "right"
 
 ORDER_COLUMNS = (
     Column("time", "Time", 12),
-    Column("symbol", "Symbol", 10),
+    Column("symbol", "Symbol", 9),
     Column("side", "Side", 4),
     Column("type", "Type", 6),
-    Column("price", "Price", 12, R),
-    Column("qty", "Qty", 11, R),
-    Column("filled", "Filled", 11, R),
+    Column("price", "Price", 11, R),
+    Column("qty", "Qty", 10, R),
+    Column("filled", "Filled", 10, R),
     Column("progress", "Fill", 10),
-    Column("leaves", "Leaves", 11, R),
-    Column("avg", "Avg px", 12, R),
-    Column("status", "Status", 14),
+    Column("leaves", "Leaves", 10, R),
+    Column("avg", "Avg px", 10, R),
+    Column("status", "Status", 14),  # fits CANCEL_PENDING on a 120-column screen
     Column("tif", "TIF", 3),
     Column("id", "Order id", 20),
     Column("external_id", "External id", 20),
