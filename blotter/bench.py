@@ -1,96 +1,73 @@
-"""`make bench`: measures speed and memory and prints a table of figures. Never part of `make test`.
+"""`make bench`: measures start-up, CPU, poll cost, terminal output, memory and client speed on
+this machine and prints one table of figures with their targets. Never part of `make test`.
 
-Each measurement is a function returning rows of (figure, value, unit, target or comparison).
+The measurements live in `blotter.benchmarks` (one module per figure); the ones involving a
+terminal run the real program under a pseudo-terminal of 120x40, TERM=xterm-256color.
 """
 
 from __future__ import annotations
 
-import asyncio
-import statistics
+import argparse
 import sys
 import time
 from collections.abc import Callable
 
-from pydantic import SecretStr
+from .benchmarks import client, cpu, memory, poll_cost, startup, terminal_bytes
+from .benchmarks.common import Figure, machine_line, print_table
 
-Row = tuple[str, str, str, str]
-
-
-def _fmt(value: float, places: int = 2) -> str:
-    return f"{value:,.{places}f}"
-
-
-def bench_signing(iterations: int = 20_000) -> list[Row]:
-    from blotter.api import signature
-
-    body = b'{"external_id":"abc","info":{"client_id":"1","instrument_id":"2","qty":"0.01"}}'
-    start = time.perf_counter()
-    for i in range(iterations):
-        signature("secret-value", str(1_800_000_000 + i), "POST", "/api/v1/orders", body)
-    per_call_us = (time.perf_counter() - start) / iterations * 1e6
-    return [("signing cost per request", _fmt(per_call_us), "µs", "")]
-
-
-def bench_client_throughput(seconds: float = 5.0, concurrency: int = 8) -> list[Row]:
-    from blotter.api import Credentials, TrueXClient
-    from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
-
-    credentials = Credentials(DEMO_CREDENTIALS.user_id, DEMO_CREDENTIALS.key, SecretStr(DEMO_CREDENTIALS.secret))
-    rows: list[Row] = []
-    with SimServer(Exchange(seed=3), auto_tick=False) as server:
-
-        async def run(path: str, signed: bool) -> tuple[int, list[float]]:
-            latencies: list[float] = []
-            count = 0
-            async with TrueXClient(server.base_url, credentials=credentials if signed else None) as client:
-                deadline = time.perf_counter() + seconds
-
-                async def worker() -> None:
-                    nonlocal count
-                    while time.perf_counter() < deadline:
-                        started = time.perf_counter()
-                        await client.request("GET", path)
-                        latencies.append(time.perf_counter() - started)
-                        count += 1
-
-                await asyncio.gather(*(worker() for _ in range(concurrency)))
-            return count, latencies
-
-        for label, path, signed in (
-            ("signed GET orders/active", "/orders/active", True),
-            ("public GET markets/quote", "/markets/quote", False),
-        ):
-            count, latencies = asyncio.run(run(path, signed))
-            rows.append((f"client throughput, {label}", _fmt(count / seconds, 0), "req/s", f"{concurrency} concurrent"))
-            rows.append((f"  median latency, {label}", _fmt(statistics.median(latencies) * 1000), "ms", ""))
-    return rows
-
-
-BENCHES: dict[str, Callable[[], list[Row]]] = {
-    "signing": bench_signing,
-    "client": bench_client_throughput,
+BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
+    "startup": (startup.run, "1. spawn to first painted data, blotter --demo vs a minimal Textual app"),
+    "cpu": (cpu.run, "2. CPU over 60 s (30 s quick), 200 active orders, busy and paused"),
+    "poll": (poll_cost.run, "3. cost of one orders poll, 500 and 5,000 orders with 1% changed"),
+    "bytes": (terminal_bytes.run, "4. terminal bytes/s, one changed cell/s and idle, 120x40"),
+    "memory": (memory.run, "5. RSS and backfill time with 100,000 trades"),
+    "client": (client.run, "6. signing cost and client requests/s on loopback"),
 }
 
 
-def print_table(rows: list[Row]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    header = ("figure", "value", "unit", "target / note")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
-    print(line)
-    print("-" * len(line))
-    for row in rows:
-        print(f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].ljust(widths[2])}  {row[3]}")
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m blotter.bench",
+        description=__doc__,
+        epilog="figures:\n" + "\n".join(f"  {name:<8} {text}" for name, (_, text) in BENCHES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter windows and fewer repeats (about half the time)")
+    parser.add_argument("--only", action="append", choices=list(BENCHES), metavar="NAME",
+                        help="run only this figure (repeatable): " + ", ".join(BENCHES))
+    return parser
+
+
+def _load() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = (argv if argv is not None else sys.argv[1:]) or list(BENCHES)
-    rows: list[Row] = []
+    args = build_parser().parse_args(argv)
+    names = args.only or list(BENCHES)
+    load_before = _load()
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    failed = []
     for name in names:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows.extend(BENCHES[name]())
-    print_table(rows)
-    return 0
+        run, text = BENCHES[name]
+        print(f"running {name}: {text} ...", file=sys.stderr, flush=True)
+        try:
+            figures.extend(run(args.quick))
+        except Exception as error:  # noqa: BLE001 - one broken figure must not lose the others
+            failed.append(name)
+            figures.append(Figure(f"{name}: FAILED ({type(error).__name__}: {error})"[:110], "-", "", "", False))
+    print()
+    print_table(figures)
+    print()
+    print(machine_line())
+    print(f"load average before/after: {load_before} / {_load()}; bench took {time.perf_counter() - started:.0f} s"
+          + (" (--quick)" if args.quick else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

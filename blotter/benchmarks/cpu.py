@@ -1,0 +1,78 @@
+"""Figure 2: CPU of the running blotter, busy (200 active orders, default polls) and idle.
+
+Two blotters run side by side under ptys for the same window:
+- "demo": `blotter --demo` with 200 orders (`demo_proc`); the simulator is a thread of the same
+  process, so its figure includes the simulator (ticks every 0.5 s, serves every poll).
+- "app alone": the real `blotter` pointed at `blotter sim --seed-orders 200` in another process;
+  its figure is the app only (the simulator's own CPU is shown apart).
+Both simulators tick and run the demo flow, so prices, quotes and some orders change every poll.
+Idle = polling paused with "p": nothing is fetched, the status line still ages once a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from .common import Figure, fmt, under
+from .procs import BLOTTER, PYTHON, PtyProcess, SimProcess, cpu_seconds
+
+ORDERS = 200
+TARGET = 2.0  # % of one core
+
+
+def _active_orders(base_url: str) -> int:
+    from blotter.demo import demo_credentials
+
+    from blotter.api import TrueXClient
+
+    async def count() -> int:
+        async with TrueXClient(base_url, credentials=demo_credentials()) as client:
+            return len((await client.active_orders()).items)
+
+    try:
+        return asyncio.run(count())
+    except Exception:  # noqa: BLE001 - only a label
+        return -1
+
+
+def _measure(procs: dict[str, int], seconds: float) -> dict[str, float]:
+    """% of one core each pid used over the same `seconds`."""
+    before = {name: cpu_seconds(pid) for name, pid in procs.items()}
+    started = time.perf_counter()
+    time.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    return {name: (cpu_seconds(pid) - before[name]) / elapsed * 100 for name, pid in procs.items()}
+
+
+def run(quick: bool = False) -> list[Figure]:
+    busy_s, idle_s, warmup_s = (30.0, 15.0, 3.0) if quick else (60.0, 20.0, 5.0)
+    url_file = Path(tempfile.mkdtemp(prefix="blotter-bench-")) / "demo-url"
+    with (
+        SimProcess([*BLOTTER, "sim", "--port", "0", "--seed-orders", str(ORDERS)]) as sim,
+        PtyProcess([PYTHON, "-m", "blotter.benchmarks.demo_proc", "--orders", str(ORDERS),
+                    "--url-file", str(url_file)]) as demo,
+        PtyProcess(BLOTTER, env=sim.app_env()) as alone,
+    ):
+        demo.wait_for("BTC-PYUSD")
+        alone.wait_for("BTC-PYUSD")
+        time.sleep(warmup_s)  # past the start-up and the trades backfill
+        pids = {"demo": demo.pid, "alone": alone.pid, "sim": sim.pid}
+        busy = _measure(pids, busy_s)
+        counts = (_active_orders(url_file.read_text()), _active_orders(sim.base_url))
+        demo.send("p")
+        alone.send("p")
+        time.sleep(2)
+        idle = _measure(pids, idle_s)
+        demo.quit()
+        alone.quit()
+    window = f"{busy_s:.0f} s"
+    return [
+        under(f"CPU, demo incl. simulator thread, {counts[0]} orders, {window}", busy["demo"], "% core", TARGET),
+        under(f"CPU, app alone (sim in other process), {counts[1]} orders, {window}", busy["alone"], "% core", TARGET),
+        Figure(f"  CPU of that simulator process, {window}", fmt(busy["sim"]), "% core", "for reference"),
+        under(f"CPU idle (paused with p), demo incl. simulator, {idle_s:.0f} s", idle["demo"], "% core", TARGET),
+        under(f"CPU idle (paused with p), app alone, {idle_s:.0f} s", idle["alone"], "% core", TARGET),
+    ]

@@ -1,0 +1,39 @@
+"""`blotter --demo` with a chosen number of resting orders (the demo itself seeds 25).
+
+Same path as `blotter.ui.run.run_dashboard` for `--demo`: the simulator runs in a thread of
+this process, so this process's CPU includes the simulator's. The simulator's base URL is
+written to `--url-file` so the bench can count the active orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from blotter.config import Settings
+from blotter.demo import demo_client, start_demo_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m blotter.benchmarks.demo_proc", description=__doc__)
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--url-file", type=Path)
+    args = parser.parse_args(argv)
+
+    server = start_demo_server(args.seed, orders=args.orders)
+    if args.url_file:
+        args.url_file.write_text(server.base_url)
+    try:
+        from blotter.ui.app import create_app
+
+        app = create_app(demo_client(server), Settings(), environment="DEMO", handle_signals=True)
+        app.run()
+        return app.return_code or 0
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
