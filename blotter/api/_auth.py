@@ -54,6 +54,10 @@ class ServerClock:
     def now(self) -> float:
         return self._local() + self.offset
 
+    @property
+    def tolerance(self) -> float:
+        return self._tolerance
+
     def observe(self, date_header: str | None) -> bool:
         """Feed a response's `Date`. Returns True when the estimate changed materially."""
         if not date_header:
@@ -103,10 +107,14 @@ class TrueXAuth(httpx.Auth):
         )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        signed_offset = self.clock.offset
         self._sign(request)
         response = yield request
         moved = self.clock.observe(response.headers.get("date"))
-        if response.status_code == 401 and moved and self.credentials is not None:
+        # `moved` is seen by only one of several concurrent requests; the others signed with the same
+        # wrong estimate, so also re-sign when the estimate now differs from the one signed with.
+        stale = abs(self.clock.offset - signed_offset) > self.clock.tolerance
+        if response.status_code == 401 and (moved or stale) and self.credentials is not None:
             self._sign(request)
             response = yield request
             self.clock.observe(response.headers.get("date"))

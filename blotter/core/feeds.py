@@ -146,6 +146,7 @@ class Feed:
         self.successes = 0
         self.in_flight = False
         self.next_delay: float = 0.0
+        self.group: FeedSet | None = None  # set by `FeedSet.add`: the feeds that share a server
         self._running = asyncio.Event()
         self._running.set()
         self._wake = asyncio.Event()
@@ -182,11 +183,14 @@ class Feed:
         finally:
             self.in_flight = False
             self.polls += 1
+        recovered = self.errors > 0
         self.errors = 0
         self.last_error = None
         self.successes += 1
         self.last_ok = self.clock.monotonic()
         self.next_delay = self.interval
+        if recovered and self.group is not None:
+            self.group.peer_recovered(self)
         try:
             self.on_data(data)
         except Exception as exc:  # noqa: BLE001 - a consumer bug must not end the loop either
@@ -259,7 +263,16 @@ class FeedSet:
 
     def add(self, feed: Feed) -> Feed:
         self.feeds[feed.name] = feed
+        feed.group = self
         return feed
+
+    def peer_recovered(self, recovered: Feed) -> None:
+        """A feed got through after failing: the server is back, so the feeds still backing off
+        retry now instead of finishing a back-off that may be many intervals long. Only on the
+        transition from failing to good, so a feed failing on its own keeps its back-off."""
+        for feed in self.feeds.values():
+            if feed is not recovered and feed.errors and not feed.paused and not feed.in_flight:
+                feed.poke()
 
     def __getitem__(self, name: str) -> Feed:
         return self.feeds[name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
 
 from ..api.models import NS_PER_SECOND
 
@@ -28,7 +28,10 @@ def fmt_decimal(value: Decimal | None, places: int | None = None, *, grouping: b
     if places is None:
         return format(value.normalize(), spec)
     quantum = Decimal(1).scaleb(-places)
-    rounded = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    try:
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    except DecimalException:  # more digits than the context holds: show it unrounded
+        return format(value, spec)
     return format(rounded, spec)
 
 
@@ -36,7 +39,10 @@ def fmt_time(ns: int | None, *, with_date: bool = False) -> str:
     """HH:MM:SS.mmm in UTC from epoch nanoseconds (converted once, here)."""
     if ns is None:
         return ""
-    moment = datetime.fromtimestamp(ns / NS_PER_SECOND, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(ns / NS_PER_SECOND, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return f"?{ns}"  # out of the calendar's range: shown raw, so the row is still shown
     text = moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
     return f"{text}.{(ns // 1_000_000) % 1000:03d}"
 

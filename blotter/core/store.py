@@ -57,6 +57,25 @@ class Diff:
         return set(self.added) | set(self.changed) | set(self.removed)
 
 
+# bidi overrides and marks reorder what is shown; line and paragraph separators break the line
+_FORMAT_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def printable(text: str) -> str:
+    """`text` with C0/C1 control characters shown as '\\xNN' and bidi overrides and line
+    separators as '\\uNNNN'; other characters, including wide ones, are kept."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif char in _FORMAT_CONTROLS:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _sort_value(cell: Cell) -> tuple[int, Any]:
     value = cell.text if cell.sort is None else cell.sort
     # Missing values sort last in ascending order; mixed types never meet in one column.
@@ -100,6 +119,14 @@ class KeyedStore(Generic[T]):
         self.filter_text = ""
         self.version = 0  # bumped whenever rows or view change
 
+    def _display(self, item: T) -> Row:
+        """The rendered row with any control character made visible (a server string must never
+        reach the terminal as an escape sequence)."""
+        row = self._render(item)
+        if all(cell.text.isprintable() for cell in row):
+            return row
+        return tuple(cell if cell.text.isprintable() else cell._replace(text=printable(cell.text)) for cell in row)
+
     # --- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -108,7 +135,7 @@ class KeyedStore(Generic[T]):
     def row(self, key: Key) -> Row:
         row = self.rows.get(key)
         if row is None:
-            row = self.rows[key] = self._render(self.items[key])
+            row = self.rows[key] = self._display(self.items[key])
         return row
 
     @property
@@ -167,7 +194,7 @@ class KeyedStore(Generic[T]):
         if old_print is _MISSING:
             self.items[key] = item
             self._prints[key] = fingerprint
-            self.rows[key] = self._render(item)
+            self.rows[key] = self._display(item)
             diff.added.append(key)
             return
         if old_print == fingerprint:
@@ -176,7 +203,7 @@ class KeyedStore(Generic[T]):
         self._prints[key] = fingerprint
         self._search_cache.pop(key, None)
         old_row = self.rows.get(key)
-        new_row = self.rows[key] = self._render(item)
+        new_row = self.rows[key] = self._display(item)
         if old_row is None or len(old_row) != len(new_row):
             diff.changed[key] = tuple(range(len(new_row)))
             return

@@ -75,7 +75,7 @@ def verify(
         raise AuthFailure("Unknown API key", "the x-truex-auth-token is not a known key")
     if userid is not None and userid != credentials.user_id:
         raise AuthFailure("User mismatch", "x-truex-auth-userid does not belong to this key")
-    if not stamp.isdigit():
+    if not (stamp.isascii() and stamp.isdigit()):  # '²' is a digit to isdigit() but not to int()
         raise AuthFailure("Invalid timestamp", "x-truex-auth-timestamp must be whole seconds since the epoch")
     age = server_seconds - int(stamp)
     if age > MAX_AGE_SECONDS:

@@ -17,6 +17,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ...core.store import Diff, KeyedStore, Row
 
@@ -140,7 +141,21 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         size = Size(self._width, len(self._keys) + 1)
-        if size != self.virtual_size:
+        old = self.virtual_size
+        if size == old:
+            return
+        width, height = self.container_size
+        same_scrollbars = (
+            self.is_mounted and height > 0 and old.width == size.width
+            and (old.height > height) == (size.height > height)
+        )
+        if same_scrollbars:
+            # Rows came or went but no scrollbar appears or vanishes: update the scroll extent
+            # without the screen-wide relayout the reactive would ask for (measured: most of the
+            # app's CPU when orders churn).
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        else:
             self.virtual_size = size
 
     def on_mount(self) -> None:
