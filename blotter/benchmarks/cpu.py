@@ -5,7 +5,10 @@ Two blotters run side by side under ptys for the same window:
   process, so its figure includes the simulator (ticks every 0.5 s, serves every poll).
 - "app alone": the real `blotter` pointed at `blotter sim --seed-orders 200` in another process;
   its figure is the app only (the simulator's own CPU is shown apart).
-Both simulators tick and run the demo flow, so prices, quotes and some orders change every poll.
+Both simulators tick and run the demo flow (about one of the trader's orders placed or cancelled
+each second, with a toast each), so prices, quotes and orders change every poll.
+- "resting": the real `blotter` against `blotter sim --seed-orders 200 --no-demo-flow`: the market
+  ticks and trades, resting orders fill when crossed, but nobody churns the trader's orders.
 Idle = polling paused with "p": nothing is fetched, the status line still ages once a second.
 """
 
@@ -55,24 +58,29 @@ def run(quick: bool = False) -> list[Figure]:
         PtyProcess([PYTHON, "-m", "blotter.benchmarks.demo_proc", "--orders", str(ORDERS),
                     "--url-file", str(url_file)]) as demo,
         PtyProcess(BLOTTER, env=sim.app_env()) as alone,
+        SimProcess([*BLOTTER, "sim", "--port", "0", "--seed-orders", str(ORDERS), "--no-demo-flow"]) as quiet,
+        PtyProcess(BLOTTER, env=quiet.app_env()) as resting,
     ):
-        demo.wait_for("BTC-PYUSD")
-        alone.wait_for("BTC-PYUSD")
+        for proc in (demo, alone, resting):
+            proc.wait_for("BTC-PYUSD")
         time.sleep(warmup_s)  # past the start-up and the trades backfill
-        pids = {"demo": demo.pid, "alone": alone.pid, "sim": sim.pid}
+        pids = {"demo": demo.pid, "alone": alone.pid, "sim": sim.pid, "resting": resting.pid}
         busy = _measure(pids, busy_s)
-        counts = (_active_orders(url_file.read_text()), _active_orders(sim.base_url))
-        demo.send("p")
-        alone.send("p")
+        counts = (_active_orders(url_file.read_text()), _active_orders(sim.base_url),
+                  _active_orders(quiet.base_url))
+        for proc in (demo, alone, resting):
+            proc.send("p")
         time.sleep(2)
         idle = _measure(pids, idle_s)
-        demo.quit()
-        alone.quit()
+        for proc in (demo, alone, resting):
+            proc.quit()
     window = f"{busy_s:.0f} s"
     return [
         under(f"CPU, demo incl. simulator thread, {counts[0]} orders, {window}", busy["demo"], "% core", TARGET),
         under(f"CPU, app alone (sim in other process), {counts[1]} orders, {window}", busy["alone"], "% core", TARGET),
         Figure(f"  CPU of that simulator process, {window}", fmt(busy["sim"]), "% core", "for reference"),
+        under(f"CPU, app alone, {counts[2]} resting orders (no order churn), {window}", busy["resting"],
+              "% core", TARGET),
         under(f"CPU idle (paused with p), demo incl. simulator, {idle_s:.0f} s", idle["demo"], "% core", TARGET),
         under(f"CPU idle (paused with p), app alone, {idle_s:.0f} s", idle["alone"], "% core", TARGET),
     ]

@@ -86,15 +86,25 @@ STALE_AFTER = 3  # intervals
 
 @dataclass(frozen=True)
 class Backoff:
-    """Delay after the n-th consecutive error: base·2^(n-1), capped; a Retry-After wins if longer."""
+    """Delay after the n-th consecutive error: base·2^(n-1), capped.
+
+    A failure the server did not ask us to slow down for (5xx, timeouts, refused connections)
+    backs off to at most `failure_intervals` poll intervals, so a cleared fault shows within two
+    intervals; a rate limit (429) backs off exponentially up to `cap`, and its Retry-After wins
+    when longer.
+    """
 
     base: float = 1.0
     cap: float = 60.0
     max_retry_after: float = 300.0
+    failure_intervals: float = 2.0
 
-    def delay(self, errors: int, interval: float, retry_after: float | None = None) -> float:
+    def delay(
+        self, errors: int, interval: float, retry_after: float | None = None, *, rate_limited: bool = False
+    ) -> float:
         base = max(self.base, interval)
-        delay = min(self.cap, base * 2 ** max(0, errors - 1))
+        cap = self.cap if rate_limited else min(self.cap, base * self.failure_intervals)
+        delay = min(cap, base * 2 ** max(0, errors - 1))
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.max_retry_after))
         return delay
@@ -108,6 +118,12 @@ class FeedStatus:
     error_title: str | None
     errors: int  # consecutive
     paused: bool
+    interval: float = 1.0
+
+    @property
+    def fresh_within(self) -> float:
+        """A fresh feed's age is at most this (older is stale)."""
+        return self.interval * STALE_AFTER
 
 
 def error_title(error: BaseException) -> str:
@@ -201,8 +217,9 @@ class Feed:
     def _failed(self, exc: Exception) -> None:
         self.errors += 1
         self.last_error = exc
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        self.next_delay = self.backoff.delay(self.errors, self.interval, retry_after)
+        limited = isinstance(exc, RateLimited)
+        retry_after = exc.retry_after if limited else None
+        self.next_delay = self.backoff.delay(self.errors, self.interval, retry_after, rate_limited=limited)
         if self.on_error:
             try:
                 self.on_error(exc)
@@ -252,6 +269,7 @@ class Feed:
             error_title(self.last_error) if self.last_error else None,
             self.errors,
             self.paused,
+            self.interval,
         )
 
 

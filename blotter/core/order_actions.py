@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from ..api import ApiError, NotFound, TransportError, TrueXClient, TrueXError
+from ..api import ApiError, NotFound, ServerError, TransportError, TrueXClient, TrueXError
 from ..api.models import IdType, ModifyInfo, ModifyOrder, NewOrder, Order, OrderStatus
 from .audit_trail import AuditLog
 
@@ -172,9 +172,10 @@ class OrderService:
     async def _after_failure(
         self, error: TrueXError, lookup: Callable[[], Awaitable[Outcome]], action: str
     ) -> Outcome:
-        if isinstance(error, ApiError):
+        if isinstance(error, ApiError) and not isinstance(error, ServerError):
             text = error.title + (f": {error.detail}" if error.detail else "")
             return Outcome(OutcomeKind.REJECTED, f"{action.capitalize()} rejected: {text}", error=error)
+        # A 5xx may come from a gateway after the exchange acted (502, 504): look, like a timeout.
         if isinstance(error, TransportError) and not error.outcome_unknown:
             return Outcome(OutcomeKind.NOT_SENT, f"{action.capitalize()} not sent: {error}", error=error)
         # The exchange may have acted: find out, never resend.
@@ -187,12 +188,17 @@ class OrderService:
                 outcome = await lookup()
             except NotFound:
                 if attempt == self.lookup_attempts - 1:
-                    return Outcome(OutcomeKind.ABSENT, f"{action.capitalize()} did not reach the exchange", error=error)
+                    said = f" (the server answered {error.status} {error.title})" if isinstance(error, ServerError) else ""
+                    return Outcome(
+                        OutcomeKind.ABSENT, f"{action.capitalize()} did not reach the exchange{said}", error=error
+                    )
                 continue
             except TrueXError as lookup_error:
                 last = lookup_error
                 continue
             outcome.error = error
+            if isinstance(error, ServerError) and outcome.kind is OutcomeKind.ABSENT:
+                outcome.message += f" (the server answered {error.status} {error.title})"
             return outcome
         return Outcome(
             OutcomeKind.UNKNOWN,

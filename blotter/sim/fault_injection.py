@@ -22,6 +22,7 @@ class FaultConfig:
     hang_seconds: float = 0.0  # wait this long before answering (provokes client timeouts)
     process_then_drop: bool = False  # act on the request, then reset the connection
     process_then_hang_seconds: float = 0.0  # act on the request, then wait before answering
+    process_then_status: int | None = None  # act on the request, then answer this status (a gateway 502/504)
     malformed_json: bool = False  # 200 with a body that is not JSON
     wrong_shape: bool = False  # 200 with valid JSON of the wrong shape
     clock_skew_seconds: float = 0.0  # the server's clock runs this far from real time
@@ -57,6 +58,10 @@ class DroppedConnection(Exception):
 
 def _problem_body(status: int, title: str, path: str) -> bytes:
     return json.dumps({"type": "about:blank", "title": title, "status": status, "instance": path}).encode()
+
+
+async def _discard(message: Message) -> None:
+    return None
 
 
 class FaultMiddleware:
@@ -110,6 +115,11 @@ class FaultMiddleware:
             return
         if faults.wrong_shape:
             await self._answer(send, 200, b'{"unexpected": true}')
+            return
+        if faults.process_then_status:
+            await self.app(scope, receive, _discard)  # the exchange acts; the gateway loses the answer
+            status = faults.process_then_status
+            await self._answer(send, status, _problem_body(status, "Bad Gateway" if status == 502 else "Gateway Error", path))
             return
         if faults.process_then_drop or faults.process_then_hang_seconds:
             captured: list[Message] = []

@@ -118,6 +118,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.ready = False  # the catalog is loaded and the feeds are running
         self.audit_path = audit_path
         self._local_orders: dict[str, tuple[Order, float]] = {}
+        self._canceled: list[str] = []  # cancels waiting for their shared toast (order_entry)
         self._orders_loaded = False
         self._trades_loaded = False
         self._last_pane = "orders"

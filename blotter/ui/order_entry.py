@@ -5,6 +5,7 @@ Kept apart from `app.py` so the dashboard stays about watching; this module is a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -27,12 +28,18 @@ if TYPE_CHECKING:
     from .app import BlotterApp
 
 LOCAL_GRACE_SECONDS = 5.0  # how long an order we just sent is kept on screen before a poll lists it
+CANCEL_TOAST_SECONDS = 5.0  # cancels seen within this window share one toast
+TOAST_LINES = 3
 
 
 class OrderEntry:
     """Mixed into `BlotterApp`."""
 
     audit_path: Path | None = None
+    _canceled: list[str]
+    _cancel_toast_due = False
+    _last_cancel_toast = float("-inf")
+    cancel_toast_seconds = CANCEL_TOAST_SECONDS
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
@@ -153,27 +160,30 @@ class OrderEntry:
                 keep.append(order)
         return polled + keep
 
+    def _fill_line(self: BlotterApp, trade: Trade) -> str:  # type: ignore[misc]
+        pp = self.catalog.price_places(trade.instrument_id)
+        qp = self.catalog.qty_places(trade.instrument_id)
+        return (
+            f"{trade.side} {fmt_decimal(trade.trade_qty, qp)} {self.catalog.symbol(trade.instrument_id)} "
+            f"@ {fmt_decimal(trade.trade_price, pp)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}"
+        )
+
     def announce_fills(self: BlotterApp, trades: Iterable[Trade]) -> None:  # type: ignore[misc]
-        count = 0
-        for trade in trades:
-            count += 1
-            if count > 3:
-                continue
-            pp = self.catalog.price_places(trade.instrument_id)
-            qp = self.catalog.qty_places(trade.instrument_id)
-            self.notify(
-                f"{trade.side} {fmt_decimal(trade.trade_qty, qp)} {self.catalog.symbol(trade.instrument_id)} "
-                f"@ {fmt_decimal(trade.trade_price, pp)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}",
-                title="Fill", timeout=6,
-            )
-        if count > 3:
-            self.notify(f"… and {count - 3} more fills", title="Fill", timeout=6)
-        if count and self.settings.bell:
+        """One toast per poll, however many fills it brought: each toast costs a screen relayout."""
+        trades = list(trades)
+        if not trades:
+            return
+        lines = [self._fill_line(t) for t in trades[:TOAST_LINES]]
+        if len(trades) > TOAST_LINES:
+            lines.append(f"… and {len(trades) - TOAST_LINES} more (trades pane)")
+        self.notify("\n".join(lines), title="Fill" if len(trades) == 1 else f"{len(trades)} fills", timeout=6)
+        if self.settings.bell:
             self.bell()
 
     @work(group="order-gone", exit_on_error=False)
     async def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
-        """Orders that left the active list: say how they ended (cancel, reject; fills toast already)."""
+        """Orders that left the active list: say how they ended. Rejects get a toast each; cancels
+        are gathered into one toast at most every `cancel_toast_seconds` (fills toast already)."""
         for order_id in order_ids[:10]:
             try:
                 found = await self.client.order_status(order_id)
@@ -187,4 +197,25 @@ class OrderEntry:
                 self.notify(f"Order {final.external_id} ({symbol}) was rejected", title="Rejected", severity="error",
                             timeout=10)
             elif final.status == OrderStatus.CANCELED:
-                self.notify(f"Order {final.external_id} ({symbol}) canceled", title="Canceled", timeout=5)
+                self._canceled.append(f"{final.external_id} ({symbol})")
+        if self._canceled and not self._cancel_toast_due:
+            self._cancel_toast_due = True
+            # A screen timer, not the feeds' clock: toast pacing is about the trader's eyes.
+            wait = self._last_cancel_toast + self.cancel_toast_seconds - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._toast_cancels, name="cancel-toast")
+            else:
+                self._toast_cancels()
+
+    def _toast_cancels(self: BlotterApp) -> None:  # type: ignore[misc]
+        canceled, self._canceled = self._canceled, []
+        self._cancel_toast_due = False
+        self._last_cancel_toast = time.monotonic()
+        if not canceled:
+            return
+        if len(canceled) == 1:
+            self.notify(f"Order {canceled[0]} canceled", title="Canceled", timeout=5)
+            return
+        lines = canceled[:TOAST_LINES] + ([f"… and {len(canceled) - TOAST_LINES} more"]
+                                          if len(canceled) > TOAST_LINES else [])
+        self.notify("\n".join(lines), title=f"{len(canceled)} orders canceled", timeout=5)

@@ -89,7 +89,7 @@ async def test_backoff_grows_and_caps_then_recovers(clock):
         await settle()
         clock.advance(clock.sleeps[-1])
     await settle()
-    assert clock.sleeps[:6] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert clock.sleeps[:6] == [1.0, 2.0, 2.0, 2.0, 2.0, 2.0]  # a failure: at most two intervals apart
     assert feed.health() is Health.FAILING
     assert feed.status().error_title == "503 Service Unavailable"
     fetch.fail_with = None
@@ -119,7 +119,10 @@ async def test_retry_after_is_honoured(clock):
 
 def test_backoff_policy():
     policy = Backoff(base=1.0, cap=60.0, max_retry_after=120.0)
-    assert [policy.delay(n, 1.0) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    # a rate limit backs off exponentially; a plain failure keeps retrying every two intervals
+    assert [policy.delay(n, 1.0, rate_limited=True) for n in range(1, 9)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert [policy.delay(n, 1.0) for n in range(1, 6)] == [1, 2, 2, 2, 2]
+    assert [policy.delay(n, 5.0) for n in range(1, 4)] == [5, 10, 10]
     assert policy.delay(1, 5.0) == 5.0  # never faster than the interval
     assert policy.delay(1, 1.0, retry_after=0.5) == 1.0
     assert policy.delay(1, 1.0, retry_after=999) == 120.0
@@ -224,3 +227,20 @@ def test_headless_layers_never_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_after_a_long_outage_a_cleared_fault_shows_within_two_intervals(clock):
+    fetch = Fetcher(clock)
+    fetch.fail_with = ServerError(503, "Service Unavailable")
+    feed, got = make_feed(clock, fetch, interval=1.0)  # the app's default back-off policy
+    task = asyncio.create_task(feed.run())
+    for _ in range(30):  # half a minute of outage
+        await settle()
+        clock.advance(clock.sleeps[-1])
+    await settle()
+    assert feed.errors >= 15 and feed.health() is Health.FAILING
+    fetch.fail_with = None
+    clock.advance(2.0)
+    await settle()
+    assert feed.health() is Health.FRESH
+    task.cancel()

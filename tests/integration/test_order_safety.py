@@ -50,7 +50,12 @@ async def test_accepted_order(service, sim):
     assert len(creates(sim, order.external_id)) == 1
 
 
-@pytest.mark.parametrize("fault", [{"process_then_drop": True}, {"process_then_hang_seconds": 2.0}])
+@pytest.mark.parametrize(
+    "fault",
+    [{"process_then_drop": True}, {"process_then_hang_seconds": 2.0}, {"process_then_status": 502},
+     {"process_then_status": 504}],
+    ids=["dropped", "timed-out", "gateway-502", "gateway-504"],
+)
 async def test_create_lost_after_acceptance_is_reconciled_and_appears_once(service, sim, fault):
     sim.faults.update({**fault, "methods": ["POST"]})
     order = buy(sim)
@@ -143,3 +148,12 @@ async def test_audit_log_records_every_step_without_secrets(service, sim, tmp_pa
     result = json.loads(text.splitlines()[-1])
     assert result["outcome"] == "reconciled" and result["external_id"] == order.external_id
     assert (tmp_path / "audit.jsonl").stat().st_mode & 0o077 == 0
+
+
+async def test_a_5xx_before_the_exchange_acted_is_reported_absent_with_the_servers_words(service, sim):
+    sim.faults.update({"status": 503, "methods": ["POST"]})
+    order = buy(sim)
+    outcome = await service.submit(order)
+    assert outcome.kind is OutcomeKind.ABSENT and not outcome.ok
+    assert "503" in outcome.message
+    assert creates(sim, order.external_id) == []

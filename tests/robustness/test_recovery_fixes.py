@@ -41,9 +41,9 @@ async def test_one_feed_recovering_pokes_the_others_out_of_their_backoff():
     server = Switch()
     feeds = FeedSet()
     fast = feeds.add(Feed("orders", server, lambda _: None, interval=1.0, clock=clock,
-                          backoff=Backoff(base=1.0, cap=60.0)))
+                          backoff=Backoff(base=1.0, cap=60.0, failure_intervals=60.0)))
     slow = feeds.add(Feed("balances", server, lambda _: None, interval=1.0, clock=clock,
-                          backoff=Backoff(base=1.0, cap=60.0)))
+                          backoff=Backoff(base=1.0, cap=60.0, failure_intervals=60.0)))
     tasks = [asyncio.create_task(f.run()) for f in feeds]
     try:
         await settle()
@@ -71,7 +71,7 @@ async def test_a_feed_failing_on_its_own_keeps_its_backoff():
     feeds = FeedSet()
     ok = feeds.add(Feed("quotes", good, lambda _: None, interval=1.0, clock=clock))
     broken = feeds.add(Feed("balances", bad, lambda _: None, interval=1.0, clock=clock,
-                            backoff=Backoff(base=1.0, cap=8.0)))
+                            backoff=Backoff(base=1.0, cap=8.0, failure_intervals=8.0)))
     tasks = [asyncio.create_task(f.run()) for f in feeds]
     try:
         await settle()

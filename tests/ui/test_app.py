@@ -33,7 +33,7 @@ async def test_panes_fill_and_header_shows_environment(make_app):
         assert "UAT" in header and "client 42" in header and "clock +3s" in header
         assert "s3cret" not in header
         status = str(app.query_one("#status").render())
-        assert "orders 0s" in status and "quotes 0s" in status
+        assert "● orders ≤3s" in status and "● quotes ≤3s" in status and "● balances ≤15s" in status
         assert str(app.query_one("#balances").border_subtitle).startswith("fees hold 12.50")
         assert isinstance(app.selected_order, Order)
 

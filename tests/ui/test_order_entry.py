@@ -252,3 +252,70 @@ async def test_each_guard_confirms_or_refuses_naming_the_limit(make, sim, name, 
             await pilot.press("y")
             await wait_for(lambda: not isinstance(app.screen, (TicketScreen, ConfirmScreen)), pilot)
     assert len(requests(sim, "create")) == before + (0 if hard else 1)
+
+
+def toasts(app, title=None):
+    return [n for n in app._notifications if title is None or n.title == title]
+
+
+async def test_fill_toast_and_bell_for_a_new_trade_of_our_order(make, sim):
+    app = make()
+    app.settings.bell = True
+    rings = []
+    app.bell = lambda: rings.append(1)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        ticket = await open_ticket(app, pilot)
+        ticket.query_one("#type").value = "MARKET"
+        ticket.query_one("#price").value = ""
+        await pilot.pause()
+        external_id = ticket.query_one("#external_id").value
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: not isinstance(app.screen, TicketScreen), pilot)
+        sim.exchange.step()  # the market order fills
+        before = app.feeds["trades"].successes
+        app.clock.advance(2)  # the next trades poll
+        await wait_for(lambda: app.feeds["trades"].successes > before, pilot)
+        await wait_for(lambda: toasts(app, "Fill"), pilot)
+        assert external_id in str(toasts(app, "Fill")[0].message) and "BTC-PYUSD" in str(toasts(app, "Fill")[0].message)
+        assert rings == [1]
+
+
+async def test_cancels_elsewhere_share_one_toast_and_rejects_get_their_own(make, sim):
+    app = make()
+    app.cancel_toast_seconds = 2.0  # real seconds; 5 in the app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        first, second, third = [o for o in app.stores["orders"].items.values() if o.is_open][:3]
+        for order in (first, second):
+            sim.exchange.cancel_order(order.id)
+        sim.exchange.step()
+        app.clock.advance(1)
+        await wait_for(lambda: toasts(app, "2 orders canceled"), pilot)
+        message = str(toasts(app, "2 orders canceled")[0].message)
+        assert first.external_id in message and second.external_id in message
+
+        sim.exchange.cancel_order(third.id)  # within the window: held back, not a toast per cancel
+        sim.exchange.step()
+        app.clock.advance(1)
+        await wait_for(lambda: third.id not in app.stores["orders"].items, pilot)
+        await pilot.pause(0.1)
+        assert not toasts(app, "Canceled")
+        await wait_for(lambda: toasts(app, "Canceled"), pilot)  # once the window has passed
+        assert third.external_id in str(toasts(app, "Canceled")[0].message)
+
+        quote = app.latest_quotes()[app.catalog.by_symbol("BTC-PYUSD").id]
+        ticket = await open_ticket(app, pilot)
+        ticket.query_one("#side").value = "BUY"
+        ticket.query_one("#price").value = str(quote.info.best_ask.price + 100)  # post-only that would cross
+        ticket.query_one("#post_only").value = True
+        await pilot.pause()
+        external_id = ticket.query_one("#external_id").value
+        await pilot.press("ctrl+s")
+        await wait_for(lambda: not isinstance(app.screen, TicketScreen), pilot)
+        sim.exchange.step()
+        for _ in range(6):  # the pending copy shown at once is kept for a short grace period
+            app.clock.advance(1)
+            await pilot.pause(0.05)
+        await wait_for(lambda: toasts(app, "Rejected"), pilot)
+        assert external_id in str(toasts(app, "Rejected")[0].message)

@@ -69,7 +69,10 @@ class StatusLine(Static):
                 Health.FAILING: styles["failing"],
                 Health.WAITING: styles["waiting"],
             }[status.health]
-            text.append(f"{_HEALTH_GLYPH[status.health]} {status.name} {fmt_age(status.age)}", style=style)
+            # A fresh feed says "within its freshness bound" rather than a second-by-second age:
+            # the line then stays the same while all is well, so an idle screen sends nothing.
+            age = f"≤{fmt_age(status.fresh_within)}" if status.health is Health.FRESH else fmt_age(status.age)
+            text.append(f"{_HEALTH_GLYPH[status.health]} {status.name} {age}", style=style)
             if status.health is Health.STALE:
                 text.append(" stale", style=style)
             elif status.health is Health.FAILING:
