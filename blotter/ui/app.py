@@ -118,7 +118,10 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.ready = False  # the catalog is loaded and the feeds are running
         self.audit_path = audit_path
         self._local_orders: dict[str, tuple[Order, float]] = {}
-        self._canceled: list[str] = []  # cancels waiting for their shared toast (order_entry)
+        # fill and cancel toasts waiting to be batched (order_entry)
+        self._toast_pending: dict[str, list[str]] = {}
+        self._toast_due: set[str] = set()
+        self._toast_last: dict[str, float] = {}
         self._orders_loaded = False
         self._trades_loaded = False
         self._last_pane = "orders"

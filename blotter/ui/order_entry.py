@@ -28,18 +28,16 @@ if TYPE_CHECKING:
     from .app import BlotterApp
 
 LOCAL_GRACE_SECONDS = 5.0  # how long an order we just sent is kept on screen before a poll lists it
-CANCEL_TOAST_SECONDS = 5.0  # cancels seen within this window share one toast
+TOAST_BATCH_SECONDS = 5.0  # fills (or cancels) seen within this window share one toast
 TOAST_LINES = 3
+TOAST_TITLES = {"fill": ("Fill", "{n} fills"), "cancel": ("Canceled", "{n} orders canceled")}
 
 
 class OrderEntry:
     """Mixed into `BlotterApp`."""
 
     audit_path: Path | None = None
-    _canceled: list[str]
-    _cancel_toast_due = False
-    _last_cancel_toast = float("-inf")
-    cancel_toast_seconds = CANCEL_TOAST_SECONDS
+    toast_batch_seconds = TOAST_BATCH_SECONDS
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
@@ -169,21 +167,16 @@ class OrderEntry:
         )
 
     def announce_fills(self: BlotterApp, trades: Iterable[Trade]) -> None:  # type: ignore[misc]
-        """One toast per poll, however many fills it brought: each toast costs a screen relayout."""
-        trades = list(trades)
-        if not trades:
-            return
-        lines = [self._fill_line(t) for t in trades[:TOAST_LINES]]
-        if len(trades) > TOAST_LINES:
-            lines.append(f"… and {len(trades) - TOAST_LINES} more (trades pane)")
-        self.notify("\n".join(lines), title="Fill" if len(trades) == 1 else f"{len(trades)} fills", timeout=6)
-        if self.settings.bell:
-            self.bell()
+        lines = [self._fill_line(t) for t in trades]
+        if lines:
+            self._batched_toast("fill", lines)
+            if self.settings.bell:
+                self.bell()
 
     @work(group="order-gone", exit_on_error=False)
     async def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
-        """Orders that left the active list: say how they ended. Rejects get a toast each; cancels
-        are gathered into one toast at most every `cancel_toast_seconds` (fills toast already)."""
+        """Orders that left the active list: say how they ended (rejects one by one; cancels batched)."""
+        canceled = []
         for order_id in order_ids[:10]:
             try:
                 found = await self.client.order_status(order_id)
@@ -197,25 +190,34 @@ class OrderEntry:
                 self.notify(f"Order {final.external_id} ({symbol}) was rejected", title="Rejected", severity="error",
                             timeout=10)
             elif final.status == OrderStatus.CANCELED:
-                self._canceled.append(f"{final.external_id} ({symbol})")
-        if self._canceled and not self._cancel_toast_due:
-            self._cancel_toast_due = True
-            # A screen timer, not the feeds' clock: toast pacing is about the trader's eyes.
-            wait = self._last_cancel_toast + self.cancel_toast_seconds - time.monotonic()
-            if wait > 0:
-                self.set_timer(wait, self._toast_cancels, name="cancel-toast")
-            else:
-                self._toast_cancels()
+                canceled.append(f"{final.external_id} ({symbol})")
+        if canceled:
+            self._batched_toast("cancel", canceled)
 
-    def _toast_cancels(self: BlotterApp) -> None:  # type: ignore[misc]
-        canceled, self._canceled = self._canceled, []
-        self._cancel_toast_due = False
-        self._last_cancel_toast = time.monotonic()
-        if not canceled:
+    def _batched_toast(self: BlotterApp, kind: str, lines: list[str]) -> None:  # type: ignore[misc]
+        """Fills and cancels: the first after a quiet spell toasts at once; what follows within
+        `toast_batch_seconds` waits and shares one toast. Each toast costs a relayout of the
+        screen, and a burst of them hides the panes."""
+        pending = self._toast_pending.setdefault(kind, [])
+        pending.extend(lines)
+        if kind in self._toast_due:
             return
-        if len(canceled) == 1:
-            self.notify(f"Order {canceled[0]} canceled", title="Canceled", timeout=5)
+        wait = self._toast_last.get(kind, float("-inf")) + self.toast_batch_seconds - time.monotonic()
+        if wait > 0:
+            self._toast_due.add(kind)
+            self.set_timer(wait, lambda: self._flush_toast(kind), name=f"{kind}-toast")
+        else:
+            self._flush_toast(kind)
+
+    def _flush_toast(self: BlotterApp, kind: str) -> None:  # type: ignore[misc]
+        lines = self._toast_pending.pop(kind, [])
+        self._toast_due.discard(kind)
+        self._toast_last[kind] = time.monotonic()
+        if not lines:
             return
-        lines = canceled[:TOAST_LINES] + ([f"… and {len(canceled) - TOAST_LINES} more"]
-                                          if len(canceled) > TOAST_LINES else [])
-        self.notify("\n".join(lines), title=f"{len(canceled)} orders canceled", timeout=5)
+        shown = lines[:TOAST_LINES] + ([f"… and {len(lines) - TOAST_LINES} more"] if len(lines) > TOAST_LINES else [])
+        one, many = TOAST_TITLES[kind]
+        if kind == "cancel" and len(lines) == 1:
+            self.notify(f"Order {lines[0]} canceled", title=one, timeout=5)
+            return
+        self.notify("\n".join(shown), title=one if len(lines) == 1 else many.format(n=len(lines)), timeout=6)

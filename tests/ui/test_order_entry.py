@@ -283,7 +283,7 @@ async def test_fill_toast_and_bell_for_a_new_trade_of_our_order(make, sim):
 
 async def test_cancels_elsewhere_share_one_toast_and_rejects_get_their_own(make, sim):
     app = make()
-    app.cancel_toast_seconds = 2.0  # real seconds; 5 in the app
+    app.toast_batch_seconds = 2.0  # real seconds; 5 in the app
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         first, second, third = [o for o in app.stores["orders"].items.values() if o.is_open][:3]
