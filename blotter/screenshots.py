@@ -134,31 +134,30 @@ async def guard_confirmation(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def _press_for(pilot: Any, key: str, screen: type) -> None:
+    """From the loaded main screen, press `key` and wait for `screen` to open."""
+    await loaded(pilot)
+    await pilot.press(key)
+    await _until(pilot, lambda: isinstance(pilot.app.screen, screen))
+    await _settle(pilot)
+
+
 async def modify_order(pilot: Any) -> None:
     from .ui.screens.modify import ModifyScreen
 
-    await loaded(pilot)
-    await pilot.press("m")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ModifyScreen))
-    await _settle(pilot)
+    await _press_for(pilot, "m", ModifyScreen)
 
 
 async def cancel_confirmation(pilot: Any) -> None:
     from .ui.screens.confirm import ConfirmScreen
 
-    await loaded(pilot)
-    await pilot.press("c")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    await _settle(pilot)
+    await _press_for(pilot, "c", ConfirmScreen)
 
 
 async def cancel_all_confirmation(pilot: Any) -> None:
     from .ui.screens.confirm import ConfirmScreen
 
-    await loaded(pilot)
-    await pilot.press("C")
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    await _settle(pilot)
+    await _press_for(pilot, "C", ConfirmScreen)
 
 
 async def order_detail(pilot: Any) -> None:
