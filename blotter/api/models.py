@@ -355,19 +355,14 @@ class ModifyOrder(WireModel):
     info: ModifyInfo
 
 
-class Trade(WireModel):
-    client_id: str
-    external_id: str | None = None
-    instrument_id: str
-    msg_type: TMsgType = MsgType.REPORT_TRADE
-    timestamp: NanoTime
-    side: TSide
-    order_id: str
-    trade_price: WireDecimal | None = None
-    trade_qty: WireDecimal | None = None
-    trade_fee_rate: WireDecimal | None = None
-    liq_flag: TLiq | None = None
-    match_id: str | None = None
+class TradeAmounts:
+    """Notional and fee, computed exactly from price, quantity and fee rate; shared by the wire
+    model and the store's compact record (`core.trade_records`)."""
+
+    __slots__ = ()
+    trade_price: Decimal | None
+    trade_qty: Decimal | None
+    trade_fee_rate: Decimal | None
 
     @property
     def notional(self) -> Decimal | None:
@@ -381,6 +376,22 @@ class Trade(WireModel):
         if notional is None or self.trade_fee_rate is None:
             return None
         return notional * self.trade_fee_rate
+
+
+class Trade(TradeAmounts, WireModel):
+    client_id: str
+    external_id: str | None = None
+    instrument_id: str
+    msg_type: TMsgType = MsgType.REPORT_TRADE
+    timestamp: NanoTime
+    side: TSide
+    order_id: str
+    trade_price: WireDecimal | None = None
+    trade_qty: WireDecimal | None = None
+    trade_fee_rate: WireDecimal | None = None
+    liq_flag: TLiq | None = None
+    match_id: str | None = None
+
 
     @property
     def key(self) -> str:

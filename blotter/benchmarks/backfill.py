@@ -27,7 +27,7 @@ async def backfill(base_url: str) -> dict:
         await client.sync_clock()
         catalog = Catalog.build((await client.instruments()).items, (await client.assets()).items)
         store = trades_store(catalog)
-        fetch = TradesFetcher(client, SystemClock(), lambda: store.newest_timestamp)
+        fetch = TradesFetcher(client, SystemClock(), lambda: store.newest_timestamp, compact=store.compact)
         before = memory_kb()
         started = time.perf_counter()
         page = await fetch()

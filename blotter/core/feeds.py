@@ -340,7 +340,9 @@ class TradesFetcher:
         *,
         window_ns: int = NS_PER_DAY,
         page_size: int = 100,
+        compact: Callable[[Any], Any] | None = None,
     ) -> None:
+        self.compact = compact
         self.client = client
         self.clock = clock
         self.newest = newest
@@ -352,7 +354,10 @@ class TradesFetcher:
     def since(self) -> int:
         floor = self.clock.now_ns() - self.window_ns
         newest = self.newest() if self.backfilled else None
-        return max(floor, newest) if newest is not None else floor
+        if newest is None:
+            return floor
+        # A trade stamped in the far future (a bad row) must not stop us asking for new ones.
+        return max(floor, min(newest, self.clock.now_ns()))
 
     async def __call__(self) -> Any:
         from ..api import Page
@@ -361,7 +366,7 @@ class TradesFetcher:
         total: Page = Page(items=[])
         async for page in self.client.iter_pages(self.client.trades, page_size=self.page_size, timestamp=since):
             self.pages_fetched += 1
-            total.items.extend(page.items)
+            total.items.extend(page.items if self.compact is None else map(self.compact, page.items))
             total.bad_rows.extend(page.bad_rows)
         self.backfilled = True
         return total

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..api.models import Balances, BalanceLine, MarketQuote, Order, Trade
+from ..api.models import NS_PER_SECOND, Balances, BalanceLine, MarketQuote, Order, Trade
 from .format import DEFAULT_PLACES, fmt_bps, fmt_decimal, fmt_time
 from .reference import Catalog
 from .store import Cell, Column, KeyedStore, Row, TradeStore
+from .trade_records import TradeCompactor, TradeRecord
 
 R = "right"
 
@@ -164,7 +165,7 @@ def orders_store(catalog: Catalog) -> KeyedStore[Order]:
 # --- trades -------------------------------------------------------------------------------------
 
 
-def trade_row(trade: Trade, catalog: Catalog) -> Row:
+def trade_row(trade: Trade | TradeRecord, catalog: Catalog) -> Row:
     instrument = trade.instrument_id
     pp = catalog.price_places(instrument)
     qp = catalog.qty_places(instrument)
@@ -184,7 +185,7 @@ def trade_row(trade: Trade, catalog: Catalog) -> Row:
     )
 
 
-def trade_search(trade: Trade, catalog: Catalog) -> str:
+def trade_search(trade: Trade | TradeRecord, catalog: Catalog) -> str:
     return " ".join(
         (
             catalog.symbol(trade.instrument_id),
@@ -197,7 +198,12 @@ def trade_search(trade: Trade, catalog: Catalog) -> str:
     )
 
 
-def trades_store(catalog: Catalog, cap: int = 1000) -> TradeStore[Trade]:
+TRADES_WINDOW_NS = 24 * 3600 * NS_PER_SECOND  # the exchange reports the last 24 h of trades
+
+
+def trades_store(catalog: Catalog, cap: int = 1000, window_ns: int | None = TRADES_WINDOW_NS) -> TradeStore[Trade]:
+    """Trades in, `TradeRecord`s kept (a compact copy of each `Trade`, same attributes, exact
+    amounts); those older than `window_ns` below the newest seen are dropped."""
     return TradeStore(
         TRADE_COLUMNS,
         key=lambda t: t.key,
@@ -207,6 +213,8 @@ def trades_store(catalog: Catalog, cap: int = 1000) -> TradeStore[Trade]:
         search=lambda t: trade_search(t, catalog),
         sort_column=0,
         sort_reverse=True,
+        compact=TradeCompactor(),
+        window_ns=window_ns,
     )
 
 

@@ -279,65 +279,131 @@ _MISSING = object()
 
 
 class TradeStore(KeyedStore[T]):
-    """An append-only store (trades): de-duplicated by key, all rows kept, the newest `cap` shown.
+    """An append-only store (trades): de-duplicated by key, the newest `cap` shown.
 
     Rows are formatted lazily, only for trades that enter the view, so a first paint with 100,000
-    trades in memory formats at most `cap` rows.
+    trades in memory formats at most `cap` rows. `compact` turns an incoming item into what is
+    kept (the trades pane keeps a `TradeRecord`, not the wire model); `key` and `timestamp` are
+    read from the incoming item and must give the same values for the kept one.
+
+    With `window_ns`, trades older than the newest timestamp seen minus `window_ns` are dropped
+    on each upsert (no wall clock: a session that runs for days keeps one window of trades),
+    and leave `items`, the view and the "showing N of M" count together.
     """
+
+    # A batch up to this size is inserted one by one (binary search); a larger one is sorted
+    # once and merged by one sort of the whole order (Timsort: linear for runs and reversed runs).
+    INSORT_MAX = 32
 
     def __init__(
         self,
         columns: Sequence[Column],
         key: Callable[[T], Key],
-        render: Callable[[T], Row],
+        render: Callable[[Any], Row],
         *,
         timestamp: Callable[[T], int],
         cap: int = 1000,
-        search: Callable[[T], str] | None = None,
+        search: Callable[[Any], str] | None = None,
         sort_column: int | None = None,
         sort_reverse: bool = False,
+        compact: Callable[[T], Any] | None = None,
+        window_ns: int | None = None,
     ) -> None:
         super().__init__(
             columns, key, render, search=search, sort_column=sort_column, sort_reverse=sort_reverse
         )
         self._timestamp = timestamp
+        self._compact = compact
+        self.window_ns = window_ns
         self.cap = cap
-        self._order: list[tuple[int, Key]] = []  # ascending (timestamp, key)
+        self._order: list[Key] = []  # keys, ascending by (timestamp, key)
         self._matching = 0
         self.newest_timestamp: int | None = None
+        self.expired = 0  # trades dropped by the window over the store's life
 
     def apply(self, items: Iterable[T]) -> Diff:  # a trade history is never replaced
         return self.upsert(items)
 
+    def compact(self, item: T) -> Any:
+        """What the store keeps for `item` (itself without a `compact` function). A fetcher may
+        apply it to each page as it arrives, so the wire models of a long backfill never pile up;
+        `upsert` takes the result as it is."""
+        return self._compact(item) if self._compact is not None else item
+
+    def _stamp(self, key: Key) -> int:
+        return self._timestamp(self.items[key])
+
+    def _order_key(self, key: Key) -> tuple[int, Key]:
+        return (self._timestamp(self.items[key]), key)
+
     def upsert(self, items: Iterable[T]) -> Diff:
         diff = Diff()
-        appended = False
+        new: list[Key] = []
+        kept = self.items
+        compact = self._compact
+        newest = self.newest_timestamp
         for item in items:
             key = self._key(item)
-            if key in self.items:
+            if key in kept:
                 continue  # de-duplicated: trades never change once reported
             ts = self._timestamp(item)
-            self.items[key] = item
-            entry = (ts, key)
-            if not self._order or entry > self._order[-1]:
-                self._order.append(entry)
-            else:
-                bisect.insort(self._order, entry)
-            appended = True
-            diff.added.append(key)
-            if self.newest_timestamp is None or ts > self.newest_timestamp:
-                self.newest_timestamp = ts
-        if appended:
-            self.version += 1
-            before = set(self.view)
-            diff.view_changed = self._rebuild_view()
-            after = set(self.view)
-            diff.removed = [k for k in before if k not in after]  # fell off the display cap
-            diff.added = [k for k in diff.added if k in after]
+            kept[key] = compact(item) if compact is not None else item
+            new.append(key)
+            if newest is None or ts > newest:
+                newest = ts
+        if not new:
+            return diff
+        self.newest_timestamp = newest
+        self._insert(new)
+        diff.added = new
+        expired = self._expire()
+        self.version += 1
+        before = set(self.view)
+        diff.view_changed = self._rebuild_view()
+        after = set(self.view)
+        diff.removed = [k for k in before if k not in after]  # fell off the display cap or expired
+        for key in diff.removed:
+            self.rows.pop(key, None)  # formatted again (lazily) should it come back into view
+        diff.added = [k for k in diff.added if k in after]
+        if expired:
+            self.expired += len(expired)
         return diff
 
+    def _insert(self, new: list[Key]) -> None:
+        order = self._order
+        order_key = self._order_key
+        if len(new) <= self.INSORT_MAX:
+            for key in new:
+                if not order or order_key(key) > order_key(order[-1]):
+                    order.append(key)
+                else:
+                    bisect.insort(order, key, key=order_key)
+            return
+        new.sort(key=order_key)  # a newest-first page is one reversed run: linear
+        if order and order_key(new[0]) < order_key(order[-1]):
+            order.extend(new)
+            order.sort(key=order_key)  # two ascending runs: one linear merge
+        else:
+            order.extend(new)
+
+    def _expire(self) -> list[Key]:
+        """Drop the trades older than the window below the newest timestamp seen."""
+        if self.window_ns is None or self.newest_timestamp is None or not self._order:
+            return []
+        cutoff = self.newest_timestamp - self.window_ns
+        if self._stamp(self._order[0]) >= cutoff:
+            return []
+        end = bisect.bisect_left(self._order, cutoff, key=self._stamp)
+        gone = self._order[:end]
+        del self._order[:end]
+        for key in gone:
+            del self.items[key]
+            self.rows.pop(key, None)
+            self._search_cache.pop(key, None)
+        return gone
+
     def _newest_first(self) -> Iterable[Key]:
-        return (key for _, key in reversed(self._order))
+        return reversed(self._order)
 
     def _compute_view(self) -> list[Key]:
         keys: list[Key] = []

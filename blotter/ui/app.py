@@ -246,7 +246,8 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         trades = self.trades
         specs: list[tuple[str, Callable[[], Any], Callable[[Any], None], float]] = [
             ("orders", self.client.active_orders, self._on_orders, poll.orders),
-            ("trades", TradesFetcher(self.client, clock, lambda: trades.newest_timestamp), self._on_trades, poll.trades),
+            ("trades", TradesFetcher(self.client, clock, lambda: trades.newest_timestamp, compact=trades.compact),
+             self._on_trades, poll.trades),
             ("balances", lambda: self.client.balances(client_id=self.client_id), self._on_balances, poll.balances),
             ("quotes", self.client.quotes, self._on_quotes, poll.quotes),
         ]
