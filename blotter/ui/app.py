@@ -9,7 +9,11 @@ Screens added later reach the data through `app.client`, `app.catalog`, `app.sto
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import signal
+import sys
+import threading
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +51,7 @@ from .widgets.bars import HeaderBar, StatusLine
 from .widgets.live_table import LiveTable
 
 PANES = ("orders", "trades", "balances", "quotes")
+LEAVE_GRACE_SECONDS = 3.0  # after the terminal is gone, how long a clean shutdown may take
 TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "balances": "Balances", "quotes": "Quotes"}
 
 
@@ -128,6 +133,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self._filter_target = "orders"
         self._backoff = backoff or Backoff()
         self.screenshot_dir = screenshot_dir
+        self._leaving = False
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
         self.preferences_path = preferences_path
         self.preferences = load_preferences(preferences_path) if preferences_path else Preferences()
@@ -204,6 +210,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.run_worker(self._startup(), name="startup", group="startup", exit_on_error=False)
         if self.handle_signals:
             self._install_signal_handlers()
+            self.set_interval(1.0, self._exit_if_terminal_gone, name="terminal-watch")
 
     def _install_signal_handlers(self) -> None:
         """Leave cleanly when the terminal goes away (SIGHUP) or on SIGTERM."""
@@ -213,9 +220,27 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             if sig is None:
                 continue
             try:
-                loop.add_signal_handler(sig, self.exit)
+                loop.add_signal_handler(sig, self._leave)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
+
+    def _exit_if_terminal_gone(self) -> None:
+        """A closed terminal does not always bring SIGHUP (e.g. under `make`, whose shell takes it);
+        Textual's input thread then spins on end-of-file. Poll for the hang-up and leave."""
+        if terminal_hung_up(sys.__stdin__):
+            self._leave()
+
+    def _leave(self) -> None:
+        self._leaving = True
+        self.exit(return_code=1)
+
+    def _guard_the_exit(self) -> None:
+        """With the terminal gone Textual's shutdown can block for ever flushing output nobody
+        reads (seen: `WriterThread.stop` on a full queue): end the process if it has not ended in
+        a few seconds. The audit log is written synchronously, so nothing of ours is lost."""
+        guard = threading.Timer(LEAVE_GRACE_SECONDS, os._exit, args=(1,))
+        guard.daemon = True
+        guard.start()
 
     # --- start-up and feeds ---------------------------------------------------------------------
 
@@ -478,8 +503,22 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.push_screen(HelpScreen(sections))
 
     async def on_unmount(self) -> None:
+        if self.handle_signals and (self._leaving or terminal_hung_up(sys.__stdin__)):
+            self._guard_the_exit()  # whoever started the shutdown (SIGHUP, our watch, Textual)
         self.feeds.pause()
         await self.client.aclose()
+
+
+def terminal_hung_up(stream) -> bool:
+    """True when the terminal behind `stream` has gone (POLLHUP/POLLERR/POLLNVAL on its fd)."""
+    try:
+        fd = stream.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLHUP)
+        gone = select.POLLHUP | select.POLLERR | select.POLLNVAL
+        return any(events & gone for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _path(value: str) -> Path:
