@@ -119,6 +119,29 @@ def _problem(body: Any) -> ProblemDetails:
     return ProblemDetails()
 
 
+class _RowCache:
+    """Reuses the model of a row identical to one parsed before: an unchanged order in every poll
+    costs one dict comparison instead of a validation (measured: most of a 200-order poll). Safe
+    because models are never mutated; bounded, so a long session cannot grow it."""
+
+    def __init__(self, limit: int = 5_000) -> None:
+        self.limit = limit
+        self._rows: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {}
+
+    def parse(self, model: type[M], row: Any) -> M:
+        key = row.get("id") if isinstance(row, dict) else None
+        if not isinstance(key, str):
+            return model.model_validate(row)
+        hit = self._rows.get((model, key))
+        if hit is not None and hit[0] == row:
+            return hit[1]
+        parsed = model.model_validate(row)
+        if len(self._rows) >= self.limit:
+            self._rows.clear()
+        self._rows[(model, key)] = (row, parsed)
+        return parsed
+
+
 class TrueXClient:
     """Async client for the TrueX CeFi REST API.
 
@@ -145,6 +168,7 @@ class TrueXClient:
         self.retry = retry or RetryPolicy()
         self.clock = clock or ServerClock()
         self.notices = Notices()
+        self._rows = _RowCache()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=TrueXAuth(credentials, self.clock, api_version),
@@ -275,8 +299,7 @@ class TrueXClient:
                 f"Unexpected {model.__name__} shape: {exc.error_count()} error(s)", method=method, path=path
             ) from None
 
-    @staticmethod
-    def _page(model: type[M], response: Response, method: str, path: str) -> Page[M]:
+    def _page(self, model: type[M], response: Response, method: str, path: str) -> Page[M]:
         data = response.data
         if isinstance(data, dict):
             # A single object where a list was expected is accepted only if it is a valid row.
@@ -291,7 +314,7 @@ class TrueXClient:
         page: Page[M] = Page(items=[], next_cursor=response.next_cursor)
         for row in data:
             try:
-                page.items.append(model.model_validate(row))
+                page.items.append(self._rows.parse(model, row))
             except ValidationError as exc:
                 page.bad_rows.append((row, f"{exc.error_count()} invalid field(s): {_field_names(exc)}"))
         return page

@@ -1,5 +1,6 @@
 """Client behaviour against scripted fake servers (httpx.MockTransport): errors, retries, paging, clock."""
 
+from decimal import Decimal
 from email.utils import formatdate
 
 import httpx
@@ -256,3 +257,20 @@ def test_server_clock_ignores_jitter_below_tolerance():
     assert clock.observe(formatdate(1010, usegmt=True)) is False  # same second, local moved: jitter
     assert clock.offset == first
     assert clock.observe("garbage") is False
+
+
+def test_an_unchanged_row_reuses_its_model_and_a_changed_one_is_parsed_again():
+    from blotter.api._client import _RowCache
+    from blotter.api.models import Order
+
+    row = {"id": "7", "status": "ACTIVE", "order_info": {"instrument_id": "1", "side": "BUY", "type": "LIMIT",
+                                                         "tif": "GTC", "price": "100.5", "qty": "2"}}
+    cache = _RowCache(limit=2)
+    first = cache.parse(Order, row)
+    assert cache.parse(Order, dict(row)) is first  # equal row: the same model, no validation
+    changed = cache.parse(Order, {**row, "status": "CANCEL_PENDING"})
+    assert changed is not first and changed.status == "CANCEL_PENDING" and changed.price == Decimal("100.5")
+    assert cache.parse(Order, {**row, "status": "CANCEL_PENDING"}) is changed
+    cache.parse(Order, {**row, "id": "8"})
+    cache.parse(Order, {**row, "id": "9"})  # over the limit: the cache starts again, still correct
+    assert cache.parse(Order, row) is not first and cache.parse(Order, row).id == "7"

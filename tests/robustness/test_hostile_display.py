@@ -31,7 +31,7 @@ def sim():
 
 def hostile_page():
     response = Response(data=HOSTILE_ROWS, next_cursor=None, headers=httpx.Headers())
-    return TrueXClient._page(Order, response, "GET", "/api/v1/orders/active")
+    return TrueXClient("http://127.0.0.1:9")._page(Order, response, "GET", "/api/v1/orders/active")
 
 
 def screen_lines(table) -> list[str]:

@@ -93,7 +93,7 @@ PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=
 
 def decode(model, rows) -> Page:
     response = Response(data=rows, next_cursor=None, headers=httpx.Headers())
-    return TrueXClient._page(model, response, "GET", "/test")
+    return TrueXClient("http://127.0.0.1:9")._page(model, response, "GET", "/test")  # decoding only, no I/O
 
 
 def rendered(store) -> list[str]:
