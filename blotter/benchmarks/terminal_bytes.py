@@ -41,7 +41,7 @@ def run(quick: bool = False) -> list[Figure]:
     return [
         under(f"terminal output, one changed cell/s, 120x40, {window}", busy_bps, "B/s", TARGET, 0),
         Figure(f"terminal output, idle (polling, nothing changes), {window}", fmt(idle_bps, 0), "B/s",
-               "status-line ages only"),
+               "nothing to repaint"),
         Figure("  CPU, app alone, 25 orders, nothing changing", fmt(idle_cpu), "% core", "polling at defaults"),
         Figure("  CPU, app alone, 25 orders, one change/s", fmt(busy_cpu), "% core", ""),
     ]
