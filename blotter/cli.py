@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--latency-ms", type=int, default=0, help="fault: added latency per request")
     sim.add_argument("--error-rate", type=float, default=0.0, help="fault: fraction of requests answered 500")
     sim.add_argument("--clock-skew", type=float, default=0.0, help="fault: server clock offset in seconds")
+    sim.add_argument(
+        "--exit-with-parent", action="store_true",
+        help="stop when the process that started this one ends (used by blotter --demo)",
+    )
     sim.add_argument("--lenient-userid", action="store_true", help="also accept x-truex-auth-user-id")
 
     call = sub.add_parser(
@@ -304,7 +308,7 @@ def _serve_sim(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        server.wait()
+        server.wait(parent=os.getppid() if args.exit_with_parent else None)
     except KeyboardInterrupt:
         pass
     finally:

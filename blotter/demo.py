@@ -1,7 +1,16 @@
-"""`blotter --demo`: the simulated exchange in-process on a free loopback port, and a client for it."""
+"""`blotter --demo`: the simulated exchange on a free loopback port, and a client for it.
+
+`blotter --demo` runs the simulator as its own process (`spawn_demo_server`), as a real exchange
+would be: it then never competes with the screen for the interpreter, and its CPU is its own.
+Tests and screenshots use `start_demo_server`, which runs it in a thread of the calling process.
+"""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,3 +71,53 @@ def demo_exchange(seed: int = 7, **kwargs: Any) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+class DemoProcess:
+    """A `blotter sim` child process serving the demo market; `stop()` ends it. It also ends by
+    itself when this process goes (`--exit-with-parent`), however this process ends."""
+
+    def __init__(self, seed: int = 7, *, orders: int = DEMO_ORDERS, trades: int = DEMO_TRADES,
+                 timeout: float = 30.0) -> None:
+        command = [
+            sys.executable, "-m", "blotter", "sim", "--port", "0", "--seed", str(seed),
+            "--seed-orders", str(orders), "--seed-trades", str(trades), "--exit-with-parent",
+        ]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        self.base_url = self._read_url(timeout)
+        # Keep reading what it prints, so that a full pipe can never block it.
+        threading.Thread(target=self._drain, name="demo-sim-output", daemon=True).start()
+
+    def _read_url(self, timeout: float) -> str:
+        assert self.process.stdout is not None
+        timer = threading.Timer(timeout, self.process.kill)
+        timer.start()
+        try:
+            for line in self.process.stdout:
+                found = re.search(r"serving (http://[0-9.]+:[0-9]+)/", line)
+                if found:
+                    return found.group(1)
+        finally:
+            timer.cancel()
+        self.stop()
+        raise RuntimeError("the demo exchange did not start")
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for _ in self.process.stdout:
+            pass
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def spawn_demo_server(seed: int = 7, **kwargs: Any) -> DemoProcess:
+    return DemoProcess(seed, **kwargs)

@@ -1,8 +1,8 @@
 """`blotter --demo` with a chosen number of resting orders (the demo itself seeds 25).
 
-Same path as `blotter.ui.run.run_dashboard` for `--demo`: the simulator runs in a thread of
-this process, so this process's CPU includes the simulator's. The simulator's base URL is
-written to `--url-file` so the bench can count the active orders.
+Same path as `blotter.ui.run.run_dashboard` for `--demo`: the simulator runs as a child process
+(`spawn_demo_server`). Its base URL and pid are written to `--url-file` so the bench can count the
+active orders and measure the simulator's CPU apart.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from blotter.config import Settings
-from blotter.demo import demo_client, start_demo_server
+from blotter.demo import demo_client, spawn_demo_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url-file", type=Path)
     args = parser.parse_args(argv)
 
-    server = start_demo_server(args.seed, orders=args.orders)
+    server = spawn_demo_server(args.seed, orders=args.orders)
     if args.url_file:
-        args.url_file.write_text(server.base_url)
+        args.url_file.write_text(f"{server.base_url} {server.process.pid}")
     try:
         from blotter.ui.app import create_app
 

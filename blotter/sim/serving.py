@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import threading
 import time
@@ -111,10 +112,13 @@ class SimServer:
         self.stop()
         self.start()
 
-    def wait(self) -> None:
-        """Block until stopped (for `blotter sim` in the foreground)."""
+    def wait(self, *, parent: int | None = None) -> None:
+        """Block until stopped (for `blotter sim` in the foreground); with `parent`, also return
+        when that process has gone (we were reparented), so a demo's simulator never outlives it."""
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=0.5)
+            if parent is not None and os.getppid() != parent:
+                return
 
     def __enter__(self) -> SimServer:
         return self.start()

@@ -47,7 +47,7 @@ from .exporting import ExportActions
 from .order_entry import OrderEntry
 from .screens.help import HelpScreen
 from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
-from .widgets.bars import HeaderBar, StatusLine
+from .widgets.bars import EventLine, HeaderBar, StatusLine
 from .widgets.live_table import LiveTable
 
 PANES = ("orders", "trades", "balances", "quotes")
@@ -127,6 +127,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self._toast_pending: dict[str, list[str]] = {}
         self._toast_due: set[str] = set()
         self._toast_last: dict[str, float] = {}
+        self._ours: set[str] = set()  # ids and external ids of orders acted on from this blotter
         self._orders_loaded = False
         self._trades_loaded = False
         self._last_pane = "orders"
@@ -189,6 +190,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             yield LiveTable(self.stores["quotes"], title=f"4 {TITLES['quotes']}", id="quotes")
             yield LiveTable(self.stores["balances"], title=f"3 {TITLES['balances']}", id="balances")
         yield Input(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
+        yield EventLine(" no order events yet", id="events")
         yield StatusLine(id="status")
         yield Footer()
 

@@ -17,12 +17,13 @@ from ..api import TrueXError
 from ..api.models import MarketQuote, Order, OrderStatus, Trade
 from ..config import state_dir
 from ..core.audit_trail import AuditLog
-from ..core.format import fmt_decimal
+from ..core.format import fmt_decimal, fmt_time
 from ..core.order_actions import OrderService, Outcome
 from .screens.confirm import ConfirmScreen
 from .screens.detail import DetailScreen
 from .screens.modify import ModifyScreen
 from .screens.ticket import TicketScreen
+from .widgets.bars import EventLine
 
 if TYPE_CHECKING:
     from .app import BlotterApp
@@ -143,6 +144,7 @@ class OrderEntry:
 
     def _show_local(self: BlotterApp, order: Order) -> None:  # type: ignore[misc]
         """Show the exchange's answer at once; the next poll reconciles it."""
+        self._ours.update(ref for ref in (order.id, order.external_id) if ref)
         self._local_orders[order.id] = (order, self.clock.monotonic())
         self._apply("orders", self.stores["orders"].upsert([order]))
 
@@ -166,17 +168,33 @@ class OrderEntry:
             f"@ {fmt_decimal(trade.trade_price, pp)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}"
         )
 
+    def _event(self: BlotterApp, kind: str, lines: list[str]) -> None:  # type: ignore[misc]
+        """The events line: the newest order event, whoever caused it (one line, no relayout)."""
+        more = f"   (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+        self.query_one(EventLine).show(f" {fmt_time(self.clock.now_ns())}  {kind}: {lines[0]}{more}")
+
+    def is_ours(self: BlotterApp, *refs: str | None) -> bool:  # type: ignore[misc]
+        """Was this order sent, modified or cancelled from this blotter in this session?"""
+        return any(ref in self._ours for ref in refs if ref)
+
     def announce_fills(self: BlotterApp, trades: Iterable[Trade]) -> None:  # type: ignore[misc]
-        lines = [self._fill_line(t) for t in trades]
-        if lines:
-            self._batched_toast("fill", lines)
-            if self.settings.bell:
-                self.bell()
+        """Every fill goes to the events line; fills of orders sent from this blotter also toast.
+        (Fills of orders another application placed for the same client would toast all day.)"""
+        trades = list(trades)
+        if not trades:
+            return
+        self._event("Fill", [self._fill_line(t) for t in trades])
+        mine = [self._fill_line(t) for t in trades if self.is_ours(t.external_id, t.order_id)]
+        if mine:
+            self._batched_toast("fill", mine)
+        if self.settings.bell:
+            self.bell()
 
     @work(group="order-gone", exit_on_error=False)
     async def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
-        """Orders that left the active list: say how they ended (rejects one by one; cancels batched)."""
-        canceled = []
+        """Orders that left the active list: how they ended, on the events line. Rejects always
+        toast; cancels toast (batched) when the order was ours. Fills were told by the trades feed."""
+        canceled, mine = [], []
         for order_id in order_ids[:10]:
             try:
                 found = await self.client.order_status(order_id)
@@ -186,13 +204,18 @@ class OrderEntry:
                 continue
             final = found.items[0]
             symbol = self.catalog.symbol(final.order_info.instrument_id)
+            label = f"{final.external_id} ({symbol})"
             if final.status == OrderStatus.REJECTED:
-                self.notify(f"Order {final.external_id} ({symbol}) was rejected", title="Rejected", severity="error",
-                            timeout=10)
+                self._event("Rejected", [label])
+                self.notify(f"Order {label} was rejected", title="Rejected", severity="error", timeout=10)
             elif final.status == OrderStatus.CANCELED:
-                canceled.append(f"{final.external_id} ({symbol})")
+                canceled.append(label)
+                if self.is_ours(final.external_id, final.id):
+                    mine.append(label)
         if canceled:
-            self._batched_toast("cancel", canceled)
+            self._event("Canceled", canceled)
+        if mine:
+            self._batched_toast("cancel", mine)
 
     def _batched_toast(self: BlotterApp, kind: str, lines: list[str]) -> None:  # type: ignore[misc]
         """Fills and cancels: the first after a quiet spell toasts at once; what follows within

@@ -32,9 +32,9 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
     settings = settings_factory(args)
     server = None
     if getattr(args, "demo", False):
-        from ..demo import demo_client, start_demo_server
+        from ..demo import demo_client, spawn_demo_server
 
-        server = start_demo_server(getattr(args, "seed", 7))
+        server = spawn_demo_server(getattr(args, "seed", 7))
         client = demo_client(server)
         environment = "DEMO"
     else:

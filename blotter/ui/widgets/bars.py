@@ -83,3 +83,14 @@ class StatusLine(Static):
         if text != getattr(self, "_last", None):
             self._last = text
             self.update(text, layout=False)  # fixed height: no relayout, only this line repaints
+
+
+class EventLine(Static):
+    """The newest order event (fill, cancel, reject), from this blotter or any other application."""
+
+    DEFAULT_CSS = """
+    EventLine { height: 1; background: $surface; color: $secondary; }
+    """
+
+    def show(self, text: str) -> None:
+        self.update(Text(text), layout=False)  # Text: a server string is never read as markup
