@@ -71,7 +71,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         Binding("slash", "filter", "Filter", id="pane.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="pane.clear_filter"),
         Binding("s", "sort", "Sort", id="pane.sort"),
-        Binding("e", "export", "Export CSV", id="pane.export"),
+        Binding("e", "export", "Export", id="pane.export"),
         Binding("p", "toggle_pause", "Pause", id="feeds.pause"),
         Binding("t", "next_theme", "Next theme", show=False, id="app.theme"),
         Binding("S", "save_screenshot", "Save screenshot", show=False, id="app.screenshot"),
