@@ -5,6 +5,7 @@ Kept apart from `app.py` so the dashboard stays about watching; this module is a
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from functools import cached_property
@@ -39,6 +40,7 @@ class OrderEntry:
 
     audit_path: Path | None = None
     toast_batch_seconds = TOAST_BATCH_SECONDS
+    _gone_queue: asyncio.Queue[list[str]] | None = None
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
@@ -190,10 +192,26 @@ class OrderEntry:
         if self.settings.bell:
             self.bell()
 
-    @work(group="order-gone", exit_on_error=False)
-    async def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
-        """Orders that left the active list: how they ended, on the events line. Rejects always
-        toast; cancels toast (batched) when the order was ours. Fills were told by the trades feed."""
+    def announce_gone(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
+        """Queue orders that left the active list for `order_outcomes`, one long-lived worker:
+        a worker per poll cost more than the lookups themselves (its state messages)."""
+        if self._gone_queue is None:
+            self._gone_queue = asyncio.Queue()
+            self.run_worker(self.order_outcomes(self._gone_queue), name="order-outcomes", group="order-gone",
+                            exit_on_error=False)
+        self._gone_queue.put_nowait(order_ids)
+
+    async def order_outcomes(self: BlotterApp, queue: asyncio.Queue[list[str]]) -> None:  # type: ignore[misc]
+        while True:
+            order_ids = await queue.get()
+            try:
+                await self._tell_outcomes(order_ids)
+            except Exception:  # noqa: BLE001 - one bad answer must not stop the announcements
+                pass
+
+    async def _tell_outcomes(self: BlotterApp, order_ids: list[str]) -> None:  # type: ignore[misc]
+        """How the orders ended, on the events line. Rejects always toast; cancels toast
+        (batched) when the order was ours. Fills were told by the trades feed."""
         canceled, mine = [], []
         for order_id in order_ids[:10]:
             try:
