@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         None,
         description=(
             "Directory where the dashboard's `e` (export pane to CSV) writes "
-            "blotter-<pane>-<UTC yyyymmdd-HHMMSS>.csv; `~` is expanded and the directory is created "
+            "blotter-<pane>-<UTC yyyymmdd-HHMMSS>.csv and `S` its screenshots; `~` is expanded and the directory is created "
             "if missing. Default (unset): the current working directory. Env TRUEX_EXPORT_DIR."
         ),
     )

@@ -55,11 +55,12 @@ def make_app(server: Any, *, theme: str = "desk-dark", state: Path | None = None
         "user_id": credentials.user_id,
         "theme": theme,
         "guards": Guards(max_notional=Decimal("1000")),
+        "export_dir": str(state),
         **settings,
     }
     return create_app(
         client, Settings(_env_file=None, **values), environment="DEMO", clock=FakeClock(now_ns=FROZEN_NS),
-        audit_path=state / "audit.jsonl", screenshot_dir=state,
+        audit_path=state / "audit.jsonl",
     )
 
 

@@ -35,6 +35,7 @@ from decimal import Decimal, localcontext
 from typing import Any, Literal
 
 from ..api.models import NS_PER_SECOND, Balances, MarketQuote
+from .format import wire_text
 from .reference import Catalog
 from .rows import BalanceRow, QuoteRow, balance_rows
 
@@ -79,12 +80,6 @@ def guard_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
 def _mul(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     if a is None or b is None:
         return None
@@ -120,10 +115,10 @@ def order_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
         ExportField("client_id", "text", lambda o: o.order_info.client_id),
         ExportField("instrument_id", "text", lambda o: o.order_info.instrument_id),
         ExportField("symbol", "text", lambda o: symbol(o.order_info.instrument_id)),
-        ExportField("side", "text", lambda o: _text(o.order_info.side)),
-        ExportField("type", "text", lambda o: _text(o.order_info.type)),
-        ExportField("tif", "text", lambda o: _text(o.order_info.tif)),
-        ExportField("status", "text", lambda o: _text(o.status)),
+        ExportField("side", "text", lambda o: wire_text(o.order_info.side)),
+        ExportField("type", "text", lambda o: wire_text(o.order_info.type)),
+        ExportField("tif", "text", lambda o: wire_text(o.order_info.tif)),
+        ExportField("status", "text", lambda o: wire_text(o.status)),
         ExportField("price", "decimal", lambda o: o.price),  # the pending modify's price when there is one
         ExportField("qty", "decimal", lambda o: o.qty),
         ExportField("executed_qty", "decimal", lambda o: o.executed_qty),
@@ -143,8 +138,8 @@ def trade_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
         ExportField("client_id", "text", lambda t: t.client_id),
         ExportField("instrument_id", "text", lambda t: t.instrument_id),
         ExportField("symbol", "text", lambda t: symbol(t.instrument_id)),
-        ExportField("side", "text", lambda t: _text(t.side)),
-        ExportField("liq_flag", "text", lambda t: _text(t.liq_flag)),
+        ExportField("side", "text", lambda t: wire_text(t.side)),
+        ExportField("liq_flag", "text", lambda t: wire_text(t.liq_flag)),
         ExportField("trade_price", "decimal", lambda t: t.trade_price),
         ExportField("trade_qty", "decimal", lambda t: t.trade_qty),
         ExportField("notional", "decimal", lambda t: _mul(t.trade_price, t.trade_qty)),
@@ -264,7 +259,7 @@ def _cells(field: ExportField, value: Any, *, csv_text: bool) -> list[Any]:
         return [None]
     if field.kind == "decimal":
         return [decimal_text(Decimal(value))]
-    text = _text(value) or ""
+    text = wire_text(value) or ""
     return [guard_text(text) if csv_text else text]
 
 

@@ -35,6 +35,11 @@ def fmt_decimal(value: Decimal | None, places: int | None = None, *, grouping: b
     return format(rounded, spec)
 
 
+def wire_text(value: object) -> str | None:
+    """An enum member's wire string, anything else as `str`; None stays None."""
+    return None if value is None else str(getattr(value, "value", value))
+
+
 def fmt_time(ns: int | None, *, with_date: bool = False) -> str:
     """HH:MM:SS.mmm in UTC from epoch nanoseconds (converted once, here)."""
     if ns is None:

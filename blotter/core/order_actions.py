@@ -172,14 +172,15 @@ class OrderService:
     async def _after_failure(
         self, error: TrueXError, lookup: Callable[[], Awaitable[Outcome]], action: str
     ) -> Outcome:
+        # A 5xx may come from a gateway after the exchange acted (502, 504): look, like a timeout.
         if isinstance(error, ApiError) and not isinstance(error, ServerError):
             text = error.title + (f": {error.detail}" if error.detail else "")
             return Outcome(OutcomeKind.REJECTED, f"{action.capitalize()} rejected: {text}", error=error)
-        # A 5xx may come from a gateway after the exchange acted (502, 504): look, like a timeout.
         if isinstance(error, TransportError) and not error.outcome_unknown:
             return Outcome(OutcomeKind.NOT_SENT, f"{action.capitalize()} not sent: {error}", error=error)
         # The exchange may have acted: find out, never resend.
         self.audit.write("reconcile", about=action, **_error_fields(error))
+        said = f" (the server answered {error.status} {error.title})" if isinstance(error, ServerError) else ""
         last: TrueXError = error
         for attempt in range(self.lookup_attempts):
             if attempt:
@@ -188,7 +189,6 @@ class OrderService:
                 outcome = await lookup()
             except NotFound:
                 if attempt == self.lookup_attempts - 1:
-                    said = f" (the server answered {error.status} {error.title})" if isinstance(error, ServerError) else ""
                     return Outcome(
                         OutcomeKind.ABSENT, f"{action.capitalize()} did not reach the exchange{said}", error=error
                     )
@@ -197,8 +197,8 @@ class OrderService:
                 last = lookup_error
                 continue
             outcome.error = error
-            if isinstance(error, ServerError) and outcome.kind is OutcomeKind.ABSENT:
-                outcome.message += f" (the server answered {error.status} {error.title})"
+            if outcome.kind is OutcomeKind.ABSENT:
+                outcome.message += said
             return outcome
         return Outcome(
             OutcomeKind.UNKNOWN,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..api.models import NS_PER_SECOND, Balances, BalanceLine, MarketQuote, Order, Trade
-from .format import DEFAULT_PLACES, fmt_bps, fmt_decimal, fmt_time
+from .format import DEFAULT_PLACES, fmt_bps, fmt_decimal, fmt_time, wire_text
 from .reference import Catalog
 from .store import Cell, Column, KeyedStore, Row, TradeStore
 from .trade_records import TradeCompactor, TradeRecord
@@ -82,9 +82,7 @@ _STATUS_STYLE = {
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return str(getattr(value, "value", value))
+    return wire_text(value) or ""
 
 
 def side_cell(side: object) -> Cell:

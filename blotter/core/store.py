@@ -340,14 +340,13 @@ class TradeStore(KeyedStore[T]):
         diff = Diff()
         new: list[Key] = []
         kept = self.items
-        compact = self._compact
         newest = self.newest_timestamp
         for item in items:
             key = self._key(item)
             if key in kept:
                 continue  # de-duplicated: trades never change once reported
             ts = self._timestamp(item)
-            kept[key] = compact(item) if compact is not None else item
+            kept[key] = self.compact(item)
             new.append(key)
             if newest is None or ts > newest:
                 newest = ts

@@ -23,13 +23,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..api.models import TradeAmounts
+from .format import wire_text
 
 __all__ = ["TradeCompactor", "TradeRecord"]
-
-
-def _plain(value: Any) -> Any:
-    """An enum member's wire string; anything else as is."""
-    return getattr(value, "value", value)
 
 
 def _copied(text: str | None) -> str | None:
@@ -108,8 +104,7 @@ class TradeCompactor:
         if shared is None:
             if len(self._texts) >= self.max_entries:
                 self._texts.clear()
-            plain = _plain(value)
-            shared = self._texts[value] = sys.intern(plain if type(plain) is str else str(plain))
+            shared = self._texts[value] = sys.intern(wire_text(value))  # type: ignore[arg-type]
         return shared
 
     def amount(self, value: Decimal | None) -> Decimal | None:

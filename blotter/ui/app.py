@@ -22,7 +22,6 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.color import Color
-from textual.content import Content
 from textual.containers import Horizontal
 from textual.widgets import Footer, Input
 
@@ -99,7 +98,6 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         handle_signals: bool = False,
         audit_path: Path | None = None,
         preferences_path: Path | None = None,
-        screenshot_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.handle_signals = handle_signals
@@ -133,7 +131,6 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self._last_pane = "orders"
         self._filter_target = "orders"
         self._backoff = backoff or Backoff()
-        self.screenshot_dir = screenshot_dir
         self._leaving = False
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
         self.preferences_path = preferences_path
@@ -393,10 +390,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             parts = [f"{store.total} rows"]
         if store.filter_text:
             parts.append(f"filter: {store.filter_text}")
-        subtitle = " · ".join(parts)
-        if getattr(table, "_subtitle_text", None) != subtitle:
-            table._subtitle_text = subtitle
-            table.border_subtitle = Content(subtitle)  # Content: a typed "[/" is text, not markup
+        table.set_subtitle(" · ".join(parts))
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -484,7 +478,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             self.notify(f"Could not save the theme choice: {error}", severity="warning")
 
     def action_save_screenshot(self) -> None:
-        folder = self.screenshot_dir or Path.cwd()
+        folder = self.export_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = self.save_screenshot(path=str(folder))
@@ -539,7 +533,6 @@ def create_app(
     handle_signals: bool = False,
     audit_path: Path | None = None,
     preferences_path: Path | None = None,
-    screenshot_dir: Path | None = None,
 ) -> BlotterApp:
     """The dashboard app. Tests pass a fake `clock` (ages, times and feed sleeps) and a client
     pointed at the simulator; `catalog` skips loading reference data; `start_feeds=False` leaves
@@ -547,5 +540,5 @@ def create_app(
     return BlotterApp(
         client, settings, catalog=catalog, environment=environment, clock=clock, start_feeds=start_feeds,
         backoff=backoff, handle_signals=handle_signals, audit_path=audit_path,
-        preferences_path=preferences_path, screenshot_dir=screenshot_dir,
+        preferences_path=preferences_path,
     )

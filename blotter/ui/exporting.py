@@ -58,6 +58,7 @@ class ExportActions:
     """Mixed into `BlotterApp`."""
 
     def export_dir(self: BlotterApp) -> Path:  # type: ignore[misc]
+        """Where `e` (CSV) and `S` (screenshot) write."""
         configured = self.settings.export_dir
         return Path(configured).expanduser() if configured else Path.cwd()
 

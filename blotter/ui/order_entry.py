@@ -185,8 +185,9 @@ class OrderEntry:
         trades = list(trades)
         if not trades:
             return
-        self._event("Fill", [self._fill_line(t) for t in trades])
-        mine = [self._fill_line(t) for t in trades if self.is_ours(t.external_id, t.order_id)]
+        lines = [self._fill_line(t) for t in trades]
+        self._event("Fill", lines)
+        mine = [line for t, line in zip(trades, lines, strict=True) if self.is_ours(t.external_id, t.order_id)]
         if mine:
             self._batched_toast("fill", mine)
         if self.settings.bell:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -54,7 +53,6 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
         app = create_app(
             client, settings, environment=environment, handle_signals=True,
             preferences_path=state_dir() / "preferences.json",
-            screenshot_dir=Path(settings.export_dir).expanduser() if settings.export_dir else None,
         )
         warning = permission_warning(config_path(getattr(args, "config", None)))
         if warning:

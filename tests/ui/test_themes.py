@@ -75,7 +75,7 @@ async def test_a_user_theme_file_is_loaded_and_a_broken_one_is_reported(make_app
 
 
 async def test_screenshot_key_saves_an_svg_and_says_where(make_app, tmp_path):
-    app = make_app(screenshot_dir=tmp_path)
+    app = make_app(settings=Settings(_env_file=None, user_id="42", export_dir=str(tmp_path)))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(lambda: polled(app), pilot)
         await pilot.press("S")

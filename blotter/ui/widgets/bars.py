@@ -33,12 +33,7 @@ class HeaderBar(Static):
         badge_style: str | None = None,
     ) -> None:
         text = Text()
-        style = badge_style or {
-            "PROD": "bold #ffffff on #b62324",
-            "UAT": "bold #000000 on #e3b341",
-            "DEMO": "bold #ffffff on #1f6feb",
-        }.get(environment, "bold reverse")
-        text.append(f" {environment} ", style=style)
+        text.append(f" {environment} ", style=badge_style or "bold reverse")
         text.append(f"  client {client_id}", style="bold")
         text.append(f"  │ API {api_version}")
         # `Date` has one-second resolution: whole seconds are all the offset honestly says.

@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -108,6 +109,7 @@ class LiveTable(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self._subtitle: str | None = None
         self.store = store
         self.title = title
         self.cursor_row = 0
@@ -157,6 +159,12 @@ class LiveTable(ScrollView, can_focus=True):
             self._scroll_update(size)
         else:
             self.virtual_size = size
+
+    def set_subtitle(self, text: str) -> None:
+        """The border's subtitle as plain text (a typed "[/" is text, not markup); set only on change."""
+        if text != self._subtitle:
+            self._subtitle = text
+            self.border_subtitle = Content(text)
 
     def on_mount(self) -> None:
         self._update_virtual_size()
