@@ -19,55 +19,61 @@ from .trade_records import TradeCompactor, TradeRecord
 
 R = "right"
 
+# Priority: 0 is never dropped; when a pane is too narrow the highest numbers go first.
+N, ID = "number", "id"
+
 ORDER_COLUMNS = (
-    Column("time", "Time", 12),
-    Column("symbol", "Symbol", 9),
-    Column("side", "Side", 4),
-    Column("type", "Type", 6),
-    Column("price", "Price", 11, R),
-    Column("qty", "Qty", 10, R),
-    Column("filled", "Filled", 10, R),
-    Column("progress", "Fill", 10),
-    Column("leaves", "Leaves", 10, R),
-    Column("avg", "Avg px", 10, R),
-    Column("status", "Status", 14),  # fits CANCEL_PENDING on a 120-column screen
-    Column("tif", "TIF", 3),
-    Column("id", "Order id", 20),
-    Column("external_id", "External id", 20),
+    Column("symbol", "Symbol", 6, kind=ID, priority=0, frozen=True),
+    Column("side", "Side", 4, priority=0, frozen=True),
+    Column("time", "Time", 4, priority=1),
+    Column("type", "Type", 4, priority=4),
+    Column("price", "Price", 5, R, kind=N, priority=0),
+    Column("qty", "Qty", 3, R, kind=N, priority=0),
+    Column("filled", "Filled", 6, R, kind=N, priority=2),
+    Column("progress", "Fill", 4, priority=5),
+    Column("leaves", "Leaves", 6, R, kind=N, priority=2),
+    Column("avg", "Avg px", 6, R, kind=N, priority=3),
+    Column("status", "Status", 6, priority=1),
+    Column("tif", "TIF", 3, priority=5),
+    Column("id", "Order id", 8, kind=ID, priority=6),
+    Column("external_id", "External id", 11, priority=7, max_width=36),
 )
 
 TRADE_COLUMNS = (
-    Column("time", "Time", 12),
-    Column("symbol", "Symbol", 10),
-    Column("side", "Side", 4),
-    Column("price", "Price", 12, R),
-    Column("qty", "Qty", 11, R),
-    Column("notional", "Notional", 13, R),
-    Column("fee", "Fee", 9, R),
-    Column("liq", "Liq", 5),
-    Column("order_id", "Order id", 20),
-    Column("external_id", "External id", 20),
+    Column("symbol", "Symbol", 6, kind=ID, priority=0, frozen=True),
+    Column("side", "Side", 4, priority=0, frozen=True),
+    Column("time", "Time", 4, priority=1),
+    Column("price", "Price", 5, R, kind=N, priority=0),
+    Column("qty", "Qty", 3, R, kind=N, priority=0),
+    Column("notional", "Notional", 8, R, kind=N, priority=2),
+    Column("fee", "Fee", 3, R, kind=N, priority=3),
+    Column("liq", "Liq", 3, priority=4),
+    Column("order_id", "Order id", 8, kind=ID, priority=6),
+    Column("external_id", "External id", 11, priority=7, max_width=36),
 )
 
 BALANCE_COLUMNS = (
-    Column("asset", "Asset", 7),
-    Column("total", "Total", 16, R),
-    Column("available", "Available", 16, R),
-    Column("hold", "On hold", 14, R),
-    Column("unsettled", "Unsettled", 14, R),
+    Column("asset", "Asset", 5, kind=ID, priority=0, frozen=True),
+    Column("total", "Total", 5, R, kind=N, priority=0),
+    Column("available", "Available", 9, R, kind=N, priority=1),
+    Column("hold", "On hold", 7, R, kind=N, priority=2),
+    Column("unsettled", "Unsettled", 9, R, kind=N, priority=3),
 )
 
 QUOTE_COLUMNS = (
-    Column("symbol", "Symbol", 10),
-    Column("bid_qty", "Bid qty", 10, R),
-    Column("bid", "Bid", 12, R),
-    Column("ask", "Ask", 12, R),
-    Column("ask_qty", "Ask qty", 10, R),
-    Column("spread", "Spread", 8, R),
-    Column("bps", "Bps", 8, R),
-    Column("last", "Last", 12, R),
-    Column("last_qty", "Last qty", 10, R),
+    Column("symbol", "Symbol", 6, kind=ID, priority=0, frozen=True),
+    Column("bid_qty", "Bid qty", 7, R, kind=N, priority=3),
+    Column("bid", "Bid", 3, R, kind=N, priority=0),
+    Column("ask", "Ask", 3, R, kind=N, priority=0),
+    Column("ask_qty", "Ask qty", 7, R, kind=N, priority=3),
+    Column("spread", "Spread", 6, R, kind=N, priority=2),
+    Column("bps", "Bps", 3, R, kind=N, priority=4),
+    Column("last", "Last", 4, R, kind=N, priority=1),
+    Column("last_qty", "Last qty", 8, R, kind=N, priority=4),
 )
+
+ORDER_TIME = next(i for i, c in enumerate(ORDER_COLUMNS) if c.key == "time")
+TRADE_TIME = next(i for i, c in enumerate(TRADE_COLUMNS) if c.key == "time")
 
 _STATUS_STYLE = {
     "ACTIVE": "status-active",
@@ -132,9 +138,9 @@ def order_row(order: Order, catalog: Catalog) -> Row:
     qty = order.qty
     status = _text(order.status)
     return (
-        Cell(fmt_time(order.timestamp), "", order.timestamp or 0),
         Cell(catalog.symbol(instrument)),
         side_cell(info.side),
+        Cell(fmt_time(order.timestamp), "", order.timestamp or 0),
         Cell(_text(info.type)),
         _amount(order.price, pp),
         _amount(qty, qp),
@@ -155,7 +161,7 @@ def orders_store(catalog: Catalog) -> KeyedStore[Order]:
         key=lambda o: o.id,
         render=lambda o: order_row(o, catalog),
         fingerprint=order_fingerprint,
-        sort_column=0,
+        sort_column=ORDER_TIME,
         sort_reverse=True,
     )
 
@@ -170,9 +176,9 @@ def trade_row(trade: Trade | TradeRecord, catalog: Catalog) -> Row:
     cp = catalog.quote_places(instrument)
     liq = _text(trade.liq_flag)
     return (
-        Cell(fmt_time(trade.timestamp), "", trade.timestamp),
         Cell(catalog.symbol(instrument)),
         side_cell(trade.side),
+        Cell(fmt_time(trade.timestamp), "", trade.timestamp),
         _amount(trade.trade_price, pp),
         _amount(trade.trade_qty, qp),
         _amount(trade.notional, cp),
@@ -209,7 +215,7 @@ def trades_store(catalog: Catalog, cap: int = 1000, window_ns: int | None = TRAD
         timestamp=lambda t: t.timestamp,
         cap=cap,
         search=lambda t: trade_search(t, catalog),
-        sort_column=0,
+        sort_column=TRADE_TIME,
         sort_reverse=True,
         compact=TradeCompactor(),
         window_ns=window_ns,

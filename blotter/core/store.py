@@ -18,14 +18,28 @@ T = TypeVar("T")
 Key = str
 
 
+ColumnKind = Literal["number", "id", "text"]
+
+
 @dataclass(frozen=True)
 class Column:
-    """A display column. Widths are declared, never measured from the cells."""
+    """A display column.
+
+    `width` is the least width the column gets; the table widens it to the widest value it
+    shows. A `number` or `id` cell is shown whole or not at all (a clipped number reads as another,
+    valid number): when the pane is too narrow, whole columns are dropped, highest `priority`
+    number first (0 is never dropped). A `text` cell may be shortened to `max_width`, ending in
+    `…`. `frozen` columns stay at the left while the trader scrolls sideways.
+    """
 
     key: str
     label: str
     width: int
     align: Literal["left", "right"] = "left"
+    kind: ColumnKind = "text"
+    priority: int = 5
+    frozen: bool = False
+    max_width: int | None = None
 
 
 class Cell(NamedTuple):

@@ -414,6 +414,13 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.table(name).focus()
 
     def action_cycle_pane(self, step: int) -> None:
+        if self.screen is not self.screen_stack[0]:
+            # A dialog is open: tab moves between its own fields, never the panes behind it.
+            if step > 0:
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
         order = ["orders", "trades", "balances", "quotes"]
         index = order.index(self._pane())
         self.action_focus_pane(order[(index + step) % len(order)])
