@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import ApiError, ConfigError, TrueXClient, TrueXError
-from .config import Settings, load_settings
+from .config import Settings, load_settings, unauthorized_help
 
 COLOR_MODES = ("auto", "truecolor", "256", "16", "mono")
 
@@ -26,7 +26,10 @@ def _common(parser: argparse.ArgumentParser, *, subcommand: bool = True) -> None
         "--config", type=Path, default=default, help="config file (default: $BLOTTER_CONFIG, else the platform's "
         "config directory)"
     )
-    parser.add_argument("--base-url", default=default, help="API host, e.g. https://prod.truex.co (env TRUEX_BASE_URL)")
+    parser.add_argument(
+        "--base-url", default=default, help="API host, e.g. https://prod.truex.co; a trailing /api/v1 or /v1/cefi is "
+        "taken as the API prefix (env TRUEX_BASE_URL)"
+    )
     parser.add_argument(
         "--api-prefix", default=default, help="path prefix that is signed, e.g. /api/v1 (env TRUEX_API_PREFIX)"
     )
@@ -43,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(parser, subcommand=False)
     parser.add_argument("--demo", action="store_true", help="run against an embedded simulated exchange")
     parser.add_argument("--seed", type=int, default=7, help="market seed for --demo (default 7)")
+    parser.add_argument(
+        "--wire", choices=("sim", "real"), default=None,
+        help="for --demo: the simulator's wire dialect, sim (default) or real (what the real exchange may send)",
+    )
     parser.add_argument("--color", choices=COLOR_MODES, default="auto", help="colour depth (NO_COLOR is honoured)")
     parser.add_argument("--theme", help="theme name (see the command palette)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "HMAC signing, problem+json errors). Prints its base URL and the credentials it accepts.",
         epilog="Faults can be switched at run time: PUT /_sim/faults with JSON such as "
         '{"status": 503, "paths": ["/markets/quote"]}, {"rate_limit": 5}, {"drop_connection": true}, '
-        '{"clock_skew_seconds": 20}; DELETE /_sim/faults clears them; GET shows them.',
+        '{"clock_skew_seconds": 20}, {"rate_limit_per_minute": 100, "rate_limit_window_seconds": 60}, '
+        '{"health": "degraded"}; DELETE /_sim/faults clears them; GET shows them.',
     )
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -68,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-flow", action=argparse.BooleanOptionalAction, default=True,
         help="let another 'application' of the demo client place and cancel orders (default on)",
     )
+    sim.add_argument(
+        "--tick", action=argparse.BooleanOptionalAction, default=True,
+        help="move the market every half second (default on); --no-tick keeps it still, e.g. for tests",
+    )
     sim.add_argument("--latency-ms", type=int, default=0, help="fault: added latency per request")
     sim.add_argument("--error-rate", type=float, default=0.0, help="fault: fraction of requests answered 500")
     sim.add_argument("--clock-skew", type=float, default=0.0, help="fault: server clock offset in seconds")
@@ -76,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop when the process that started this one ends (used by blotter --demo)",
     )
     sim.add_argument("--lenient-userid", action="store_true", help="also accept x-truex-auth-user-id")
+    sim.add_argument(
+        "--wire", choices=("sim", "real"), default="sim",
+        help="wire dialect: sim (the simulator's own, default) or real (what the real exchange may send: "
+        "no order times, empty strings, book sentinels, self-matches, cursor ignored, degraded health)",
+    )
+    sim.add_argument(
+        "--rate-limit", type=int, metavar="N",
+        help="fault: allow N requests a minute, with x-ratelimit-* headers and 429 past the limit",
+    )
 
     call = sub.add_parser(
         "call",
@@ -132,6 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write (replaced if it exists), or - for standard output (default)",
     )
 
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the configured account, read-only, and say what to fix",
+        description=(
+            "Check what the blotter assumes against the configured exchange and account,\n"
+            "read-only (no order is ever sent): reachability, TLS, clock offset, signing,\n"
+            "both API versions, health, paging, the trades timestamp, the fields the blotter\n"
+            "reads, instrument increments, the VWAP quote and the rate limit. Each check is\n"
+            "one row: OK, WARN or FAIL, what it means and what to do (SKIP when an earlier\n"
+            "failure stops it). What it learns is saved for the dashboard in the state\n"
+            "directory (doctor.json).\n"
+            "Exit status: 0 with no FAIL, 1 with any FAIL, 2 for a configuration error."
+        ),
+        epilog="examples:\n  blotter doctor\n  blotter doctor --profile prod\n  blotter doctor --json | jq '.[] | "
+        "select(.result != \"OK\")'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the results as a JSON list instead of a table")
+    doctor.add_argument(
+        "--timeout", type=float, default=15.0, metavar="SECONDS", help="time each check may take (default 15)"
+    )
+
     config = sub.add_parser(
         "config",
         help="show or create the configuration",
@@ -149,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     init = config_sub.add_parser(
         "init",
         help="write a commented starter config file",
-        description="Write a commented starter config file (mode 600) to --config or the platform's "
-        "config directory. Refuses to overwrite an existing file without --force.",
+        description="Write a commented starter config file (mode 600) to --config, else $BLOTTER_CONFIG, else "
+        "the platform's config directory. Refuses to overwrite an existing file without --force.",
     )
     _common(show)
     _common(init)
@@ -180,6 +224,8 @@ def _parse_query(pairs: list[str]) -> dict[str, str]:
 
 async def _call(settings: Settings, args: argparse.Namespace) -> Any:
     credentials = None if args.no_auth else settings.credentials()
+    for note in settings.notes:
+        print(f"note: {note}", file=sys.stderr)
     body = None
     if args.body is not None:
         try:
@@ -265,13 +311,39 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_error(error: TrueXError) -> None:
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    import shutil
+
+    from .core.doctor import render_table, run_doctor, save_findings
+
+    if not args.timeout > 0:
+        raise ConfigError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
+    report = asyncio.run(run_doctor(settings, timeout=args.timeout))
+    try:
+        path = save_findings(report.findings)
+        home = Path.home()
+        saved = f"Findings saved to {'~/' + str(path.relative_to(home)) if path.is_relative_to(home) else path}"
+    except OSError as exc:
+        saved = f"warning: could not save the findings: {exc.strerror or exc}"
+    if args.json:
+        print(report.to_json())
+        print(saved, file=sys.stderr)
+    else:
+        print(render_table(report, min(shutil.get_terminal_size().columns, 100)))
+        print(saved)
+    return report.exit_code
+
+
+def _print_error(error: TrueXError, settings: Settings | None = None) -> None:
+    """The error on stderr; for an API error its problem details, and after a 401 what to check."""
     if isinstance(error, ApiError):
         problem = {"status": error.status, "title": error.title, "detail": error.detail, "type": error.type}
         if error.instance:
             problem["instance"] = error.instance
         print(f"blotter: {error}", file=sys.stderr)
         print(json.dumps(problem, indent=2), file=sys.stderr)
+        if error.status == 401 and settings is not None:
+            print(unauthorized_help(settings), file=sys.stderr)
     else:
         print(f"blotter: {error}", file=sys.stderr)
 
@@ -284,20 +356,30 @@ def _serve_sim(args: argparse.Namespace) -> int:
         key=args.key or DEMO_CREDENTIALS.key,
         secret=args.secret or DEMO_CREDENTIALS.secret,
     )
-    exchange = Exchange(seed=args.seed, demo_flow=args.demo_flow, user_id=credentials.user_id)
+    if args.rate_limit is not None and args.rate_limit < 1:
+        print("blotter: --rate-limit must be at least 1", file=sys.stderr)
+        return 2
+    exchange = Exchange(seed=args.seed, demo_flow=args.demo_flow, user_id=credentials.user_id, wire=args.wire)
     if args.seed_orders:
         exchange.seed_orders(args.seed_orders)
     if args.seed_trades:
         exchange.seed_trades(args.seed_trades)
-    faults = FaultConfig(latency_ms=args.latency_ms, error_rate=args.error_rate, clock_skew_seconds=args.clock_skew)
+    faults = FaultConfig(latency_ms=args.latency_ms, error_rate=args.error_rate, clock_skew_seconds=args.clock_skew,
+                         rate_limit_per_minute=args.rate_limit)
     server = SimServer(
         exchange, host=args.host, port=args.port, credentials=credentials, faults=faults,
-        lenient_userid=args.lenient_userid,
+        lenient_userid=args.lenient_userid, wire=args.wire, auto_tick=args.tick,
     )
     server.start()
     secret_note = "(as given with --secret)" if args.secret else credentials.secret
+    wire_note = (
+        "real (what the real exchange may send: no order times, empty strings, book sentinels, "
+        "self-matches, cursor ignored, health degraded)" if args.wire == "real" else "sim (the simulator's own)"
+    )
+    limit_note = f"; rate limit {args.rate_limit} requests a minute" if args.rate_limit else ""
     print(
         f"TrueX simulator (seed {args.seed}) serving {server.base_url}/api/v1 and {server.base_url}/v1/cefi\n"
+        f"Wire dialect: {wire_note}{limit_note}\n"
         f"It accepts these credentials; in another terminal:\n\n"
         f"  export TRUEX_BASE_URL={server.base_url}\n"
         f"  export TRUEX_USER_ID={credentials.user_id}\n"
@@ -325,8 +407,8 @@ default_profile = "uat"
 
 [profiles.uat]
 environment = "UAT"
-base_url = "https://api.uat.truex.co"
-api_prefix = "/v1/cefi"
+base_url = "https://api.uat.truex.co"       # as the docs write it, https://api.uat.truex.co/v1/cefi/, works too
+api_prefix = "/v1/cefi"                     # the path prefix added to every request (/api/v1 on prod.truex.co)
 api_version = "v2026_01_23"
 # user_id = "78932725357888855"             # your client id (x-truex-auth-userid)
 # api_key = "00000000-0000-4000-8000-000000000000"   # the HMAC key's UUID
@@ -336,7 +418,10 @@ theme = "desk-dark"                         # desk-dark, desk-light, amber-termi
 # theme_files = ["~/.config/blotter/my-theme.toml"]
 # trades_display_cap = 1000                 # trades rows shown (all are kept)
 # bell = false                              # ring the terminal bell on fills
-# export_dir = "~/blotter-exports"          # where `e` (CSV) and `S` (screenshot) write; default: cwd
+# export_dir = "~/blotter-exports"          # where `e` (CSV) and `S` (screenshot) write;
+#                                           # default: your Downloads folder, else the app's state dir
+# timezone = "Europe/London"                # times on screen: an IANA zone name, "local" or "UTC" (default)
+# max_requests_per_minute = 90              # request budget when the server announces no rate limit
 
 [profiles.uat.poll]        # seconds between polls of each feed
 orders = 1.0
@@ -363,10 +448,10 @@ api_prefix = "/api/v1"
 
 
 def _config(args: argparse.Namespace) -> int:
-    from .config import config_path, default_config_path, permission_warning
+    from .config import config_path, permission_warning
 
+    path = config_path(args.config)
     if args.config_command == "init":
-        path = args.config or default_config_path()
         if path.exists() and not args.force:
             raise ConfigError(f"{path} exists; use --force to overwrite")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -375,13 +460,13 @@ def _config(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return 0
     settings = _settings(args)
-    path = config_path(args.config)
     warning = permission_warning(path)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     shown = settings.model_dump(mode="json")
     shown["api_secret"] = "**********" if settings.api_secret else None
     shown["config_file"] = str(path)
+    shown["notes"] = settings.notes
     print(json.dumps(shown, indent=2))
     return 0
 
@@ -389,22 +474,28 @@ def _config(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings: Settings | None = None  # kept for the error report (a 401 names the settings to check)
     try:
         if args.command == "sim":
             return _serve_sim(args)
         if args.command == "call":
-            result = asyncio.run(_call(_settings(args), args))
+            settings = _settings(args)
+            result = asyncio.run(_call(settings, args))
             print(json.dumps(result, indent=2))
             return 0
         if args.command == "config":
             return _config(args)
+        if args.command == "doctor":
+            settings = _settings(args)
+            return _doctor(settings, args)
         if args.command == "export":
-            return _export(_settings(args), args)
+            settings = _settings(args)
+            return _export(settings, args)
         from .ui.run import run_dashboard
 
         return run_dashboard(args, _settings)
     except TrueXError as error:
-        _print_error(error)
+        _print_error(error, settings)
         return 2 if isinstance(error, ConfigError) else 1
     except KeyboardInterrupt:
         return 130

@@ -3,6 +3,8 @@
 `blotter --demo` runs the simulator as its own process (`spawn_demo_server`), as a real exchange
 would be: it then never competes with the screen for the interpreter, and its CPU is its own.
 Tests and screenshots use `start_demo_server`, which runs it in a thread of the calling process.
+Both take `wire` ("sim", the default, or "real": what the real exchange may send, see
+`blotter.sim.dialect`) and `rate_limit_per_minute` (the simulator's rate-limit fault).
 """
 
 from __future__ import annotations
@@ -40,11 +42,13 @@ def start_demo_server(
     auto_tick: bool = True,
     clock: Callable[[], int] | None = None,
     faults: Any = None,
+    wire: str = "sim",
+    rate_limit_per_minute: int | None = None,
 ) -> Any:
     """A started `SimServer` (its own thread) holding a seeded exchange. Stop it with `.stop()`."""
     from .sim import Exchange, SimServer
 
-    kwargs: dict[str, Any] = {"seed": seed, "demo_flow": demo_flow}
+    kwargs: dict[str, Any] = {"seed": seed, "demo_flow": demo_flow, "wire": wire}
     if clock is not None:
         kwargs["clock"] = clock
     exchange = Exchange(**kwargs)
@@ -52,7 +56,8 @@ def start_demo_server(
         exchange.seed_orders(orders)
     if trades:
         exchange.seed_trades(trades)
-    server_kwargs: dict[str, Any] = {"port": 0, "auto_tick": auto_tick}
+    server_kwargs: dict[str, Any] = {"port": 0, "auto_tick": auto_tick, "wire": wire,
+                                     "rate_limit_per_minute": rate_limit_per_minute}
     if faults is not None:
         server_kwargs["faults"] = faults
     server = SimServer(exchange, **server_kwargs)
@@ -78,11 +83,13 @@ class DemoProcess:
     itself when this process goes (`--exit-with-parent`), however this process ends."""
 
     def __init__(self, seed: int = 7, *, orders: int = DEMO_ORDERS, trades: int = DEMO_TRADES,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, wire: str = "sim", rate_limit_per_minute: int | None = None) -> None:
         command = [
             sys.executable, "-m", "blotter", "sim", "--port", "0", "--seed", str(seed),
-            "--seed-orders", str(orders), "--seed-trades", str(trades), "--exit-with-parent",
+            "--seed-orders", str(orders), "--seed-trades", str(trades), "--exit-with-parent", "--wire", wire,
         ]
+        if rate_limit_per_minute is not None:
+            command += ["--rate-limit", str(rate_limit_per_minute)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )

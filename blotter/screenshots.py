@@ -30,11 +30,12 @@ TRADES = 300
 Scene = Callable[[Any], Awaitable[None]]
 
 
-def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int = TRADES) -> Any:
-    """A started `SimServer` whose market stands still: the same screen on every run."""
+def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int = TRADES, wire: str = "sim") -> Any:
+    """A started `SimServer` whose market stands still: the same screen on every run. `wire="real"`
+    sends what the real exchange may send (no order times, blank amounts, empty book sides...)."""
     from .sim import Exchange, SimServer
 
-    exchange = Exchange(seed=seed, clock=lambda: FROZEN_NS, seed_orders=orders, seed_trades=trades)
+    exchange = Exchange(seed=seed, clock=lambda: FROZEN_NS, seed_orders=orders, seed_trades=trades, wire=wire)
     server = SimServer(exchange, auto_tick=False)
     server.start()
     return server
@@ -73,9 +74,10 @@ async def _until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0
 
 
 async def loaded(pilot: Any) -> None:
-    """Every feed has painted its first data; no toasts left over."""
+    """Every feed has painted its first data and every order its time; no toasts left over."""
     app = pilot.app
     await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds))
+    await _until(pilot, lambda: not app.order_times.wanted(1))  # times from the activity trail, when needed
     await pilot.pause()
     app.refresh_bars()
     await pilot.pause()

@@ -29,7 +29,7 @@ def test_readme_pictures_exist():
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["sim"], ["call"], ["export"], ["config"], ["config", "show"], ["config", "init"]],
+    [[], ["sim"], ["call"], ["export"], ["doctor"], ["config"], ["config", "show"], ["config", "init"]],
 )
 def test_every_command_has_help_with_a_description(argv):
     result = subprocess.run(

@@ -1,6 +1,7 @@
 """The TrueX REST client. Headless: nothing here imports Textual."""
 
 from ._auth import Credentials, ServerClock, TrueXAuth, signature
+from ._budget import ORDER_ACTION, RequestBudget, RequestTag, request_priority
 from ._client import (
     DEFAULT_API_PREFIX,
     DEFAULT_API_VERSION,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_API_PREFIX",
     "DEFAULT_API_VERSION",
     "DEFAULT_BASE_URL",
+    "ORDER_ACTION",
     "ApiError",
     "BadRequest",
     "ConfigError",
@@ -44,6 +46,8 @@ __all__ = [
     "Notices",
     "Page",
     "RateLimited",
+    "RequestBudget",
+    "RequestTag",
     "RequestTimeout",
     "Response",
     "ResponseFormatError",
@@ -56,5 +60,6 @@ __all__ = [
     "TrueXError",
     "Unauthorized",
     "default_timeout",
+    "request_priority",
     "signature",
 ]

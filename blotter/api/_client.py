@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import _errors as errors
 from ._auth import Credentials, ServerClock, TrueXAuth
+from ._budget import ORDER_ACTION, RequestBudget, current_priority, current_tag
 from .models import (
     Activity,
     ApiVersion,
@@ -42,6 +43,8 @@ DEFAULT_BASE_URL = "https://prod.truex.co"
 DEFAULT_API_PREFIX = "/api/v1"
 DEFAULT_API_VERSION = ApiVersion.V2026_01_23.value
 MAX_PAGE_SIZE = 100
+KNOWN_PREFIXES = ("/api/v1", "/v1/cefi")
+ORDER_PATHS = ("/orders", "/order")  # POST, PATCH and DELETE here change orders
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -85,11 +88,16 @@ class Response:
 
 @dataclass
 class Page(Generic[M]):
-    """One page of a list endpoint. Rows that failed validation are kept in `bad_rows`, not dropped."""
+    """One page of a list endpoint. Rows that failed validation are kept in `bad_rows`, not dropped.
+
+    `raw` is the list the server sent (to tell a page that repeats the previous one); `notice` says
+    what went wrong while walking pages (e.g. paging that did not advance)."""
 
     items: list[M]
     next_cursor: str | None = None
     bad_rows: list[tuple[Any, str]] = field(default_factory=list)
+    raw: list[Any] | None = field(default=None, repr=False, compare=False)
+    notice: str | None = None
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.items)
@@ -160,9 +168,12 @@ class TrueXClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: ServerClock | None = None,
+        budget: RequestBudget | None = None,
+        paging: str = "cursor",
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.api_prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
+        self.base_url, self.api_prefix = split_base_url(base_url, api_prefix)
+        self.budget = budget
+        self.paging = paging  # the v2026 paging parameter that works: "cursor", or "skip" where cursors are ignored
         self.credentials = credentials
         self.api_version = api_version
         self.retry = retry or RetryPolicy()
@@ -207,6 +218,7 @@ class TrueXClient:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        retries: bool = True,
     ) -> Response:
         """Send one request. GETs are retried on connect errors, timeouts, 5xx and 429."""
         method = method.upper()
@@ -218,9 +230,15 @@ class TrueXClient:
             # The exact bytes sent are the bytes signed.
             content = json.dumps(body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json"
-        attempts = self.retry.attempts if method == "GET" else 1
+        attempts = self.retry.attempts if method == "GET" and retries else 1
+        priority = ORDER_ACTION if _changes_orders(method, url_path) else current_priority()
+        tag = current_tag()
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            if self.budget is not None:
+                await self.budget.acquire(priority)
+            if tag is not None:
+                tag.sent += 1
             try:
                 response = await self._http.request(method, url_path, params=query, content=content, headers=headers)
             except httpx.HTTPError as exc:
@@ -229,6 +247,8 @@ class TrueXClient:
                     raise error from None
                 await asyncio.sleep(self.retry.delay(attempt, None))
                 continue
+            if self.budget is not None:
+                self.budget.observe(response.headers, response.status_code)
             retryable = response.status_code >= 500 or response.status_code == 429
             if retryable and not last:
                 retry_after = _retry_after(response)
@@ -274,14 +294,16 @@ class TrueXClient:
                 extensions=problem.extensions,
                 method=method,
                 path=path,
+                payload=payload,
                 **kwargs,
             )
         next_cursor = None
-        # Liberal: unwrap an envelope whenever one is present.
-        if isinstance(payload, dict) and "data" in payload and set(payload) <= {"data", "pagination"}:
+        # Liberal: unwrap an envelope whenever `data` is there, whatever else sits beside it.
+        if isinstance(payload, dict) and "data" in payload:
             pagination = payload.get("pagination")
             if isinstance(pagination, dict):
-                next_cursor = pagination.get("next_cursor") or None
+                cursor = pagination.get("next_cursor")
+                next_cursor = str(cursor) if cursor not in (None, "") else None
             payload = payload["data"]
         return Response(payload, next_cursor, response.headers)
 
@@ -304,15 +326,20 @@ class TrueXClient:
         if isinstance(data, dict):
             # A single object where a list was expected is accepted only if it is a valid row.
             try:
+                if not _shares_a_field(model, data):
+                    raise ValueError
                 return Page(items=[model.model_validate(data)], next_cursor=response.next_cursor)
-            except ValidationError:
+            except (ValidationError, ValueError):
                 raise errors.ResponseFormatError(
                     f"Expected a list of {model.__name__}", method=method, path=path
                 ) from None
         if not isinstance(data, list):
             raise errors.ResponseFormatError(f"Expected a list of {model.__name__}", method=method, path=path)
-        page: Page[M] = Page(items=[], next_cursor=response.next_cursor)
+        page: Page[M] = Page(items=[], next_cursor=response.next_cursor, raw=data)
         for row in data:
+            if isinstance(row, dict) and not _shares_a_field(model, row):
+                page.bad_rows.append((row, f"no {model.__name__} field in it"))
+                continue
             try:
                 page.items.append(self._rows.parse(model, row))
             except ValidationError as exc:
@@ -337,25 +364,43 @@ class TrueXClient:
         max_pages: int = 100_000,
         **params: Any,
     ) -> AsyncIterator[Page[M]]:
-        """Walk every page: cursors in v2026_01_23, skip/size in v2024_01_01."""
-        skip = 0
+        """Walk every page: skip/size in v2024_01_01; in v2026_01_23 the cursor, or skip where the
+        server ignores the cursor (the request parameter for it is not documented, §6.8).
+
+        A page that repeats the previous one (same records, or a cursor seen before) is never
+        counted twice: the walk tries skip instead of the cursor once, else stops, and the last
+        page yielded carries a `notice` naming what was tried."""
+        mode = self.paging if self.enveloped else "skip"
+        offset = 0
         cursor: str | None = None
         seen: set[str] = set()
+        previous: list[Any] | None = None
         for _ in range(max_pages):
-            if self.enveloped:
+            if mode == "cursor":
                 page = await fetch(size=page_size, cursor=cursor, **params)
             else:
-                page = await fetch(size=page_size, skip=skip, **params)
-            yield page
+                page = await fetch(size=page_size, skip=offset, **params)
             rows = len(page.items) + len(page.bad_rows)
-            if self.enveloped and page.next_cursor is not None:
-                if page.next_cursor in seen:  # a server bug must not loop us forever
+            if rows and previous is not None and page.raw is not None and page.raw == previous:
+                if mode == "cursor":
+                    mode = self.paging = "skip"  # the server ignored the cursor: ask by offset instead
+                    continue
+                tried = "cursor, then skip" if self.enveloped else "skip"
+                yield Page(items=[], notice=f"paging did not advance (tried {tried}): the rest was not read")
+                return
+            offset += rows
+            previous = page.raw
+            if mode == "cursor" and page.next_cursor is not None and page.next_cursor in seen:
+                page.notice = f"paging did not advance (cursor {page.next_cursor!r} came back): the rest was not read"
+                yield page
+                return
+            yield page
+            if mode == "cursor":
+                if page.next_cursor is None:
                     return
                 seen.add(page.next_cursor)
                 cursor = page.next_cursor
-            elif not self.enveloped and rows >= page_size:
-                skip += rows
-            else:
+            elif not rows or (page.next_cursor is None if self.enveloped else rows < page_size):
                 return
 
     async def collect(self, fetch: Callable[..., Awaitable[Page[M]]], **params: Any) -> Page[M]:
@@ -364,19 +409,33 @@ class TrueXClient:
         async for page in self.iter_pages(fetch, **params):
             total.items.extend(page.items)
             total.bad_rows.extend(page.bad_rows)
+            total.notice = page.notice or total.notice
         return total
 
     # --- service --------------------------------------------------------------------------------
 
     async def health(self) -> Health:
-        return await self._send_one(Health, "GET", "/health")
+        """The service's health; a degraded service answers 503 with the same body (§6.2)."""
+        try:
+            return await self._send_one(Health, "GET", "/health", retries=False)
+        except errors.ServerError as error:
+            body = error.payload
+            if isinstance(body, dict) and isinstance(body.get("data"), dict):
+                body = body["data"]
+            if isinstance(body, dict) and isinstance(body.get("status"), str):
+                return Health.model_validate(body)
+            raise
 
     async def versions(self) -> Page[VersionInfo]:
         return await self._get_page(VersionInfo, "/versions")
 
     async def sync_clock(self) -> float:
-        """Measure the offset from the server's clock now (a health call) and return it."""
-        await self.request("GET", "/health")
+        """Measure the offset from the server's clock now and return it. Any answer carries a
+        `Date`, so a degraded (503) health is as good as a healthy one here."""
+        try:
+            await self.request("GET", "/health", retries=False)
+        except errors.ApiError:
+            pass
         return self.clock.offset
 
     # --- reference data -------------------------------------------------------------------------
@@ -392,8 +451,11 @@ class TrueXClient:
     async def quotes(self, *, instrument_id: str | None = None) -> Page[MarketQuote]:
         return await self._get_page(MarketQuote, "/markets/quote", {"instrument_id": instrument_id})
 
-    async def vwap_quote(self, instrument_id: str, qty: Decimal) -> VwapQuote:
-        request = VwapQuoteRequest(instrument_id=instrument_id, qty=qty)
+    async def vwap_quote(
+        self, instrument_id: str, qty: Decimal, *, side: str = "BUY", qty_unit: str = "BASE"
+    ) -> VwapQuote:
+        """The volume-weighted price of taking `qty` (in `qty_unit`s) on `side` from the book."""
+        request = VwapQuoteRequest(instrument_id=instrument_id, qty=qty, side=side, qty_unit=qty_unit)
         return await self._send_one(VwapQuote, "POST", "/markets/quote", body=request.to_wire())
 
     # --- clients --------------------------------------------------------------------------------
@@ -507,6 +569,47 @@ class TrueXClient:
 
     async def create_transfer(self, transfer: NewTransfer) -> Transfer:
         return await self._send_one(Transfer, "POST", "/transfers", body=transfer.to_wire())
+
+
+def split_base_url(base_url: str, api_prefix: str) -> tuple[str, str]:
+    """(base URL without a trailing slash, "/prefix"). A base URL pasted with the API prefix on
+    it (the docs write `https://prod.truex.co/api/v1/`) loses the prefix once, so requests never
+    go to `/api/v1/api/v1/...`; a known prefix in the URL wins over the default one."""
+    base = base_url.strip().rstrip("/")
+    prefix = "/" + api_prefix.strip("/") if api_prefix.strip("/") else ""
+    parsed = httpx.URL(base) if base else None
+    path = parsed.path.rstrip("/") if parsed is not None else ""
+    for known in KNOWN_PREFIXES:
+        if path.endswith(known):
+            base = base[: len(base) - len(known)].rstrip("/")
+            if prefix == DEFAULT_API_PREFIX:
+                prefix = known
+            break
+    return base, prefix
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _shares_a_field(model: type[BaseModel], row: dict[str, Any]) -> bool:
+    """Does `row` carry any field of `model`? Every field of some records is optional, so an
+    object with none of them (`{"unexpected": true}`) would otherwise read as an empty record."""
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        found: set[str] = set()
+        for name, info in model.model_fields.items():
+            found.add(name)
+            alias = info.validation_alias
+            choices = getattr(alias, "choices", None)
+            found.update(c for c in (choices or [alias, info.alias]) if isinstance(c, str))
+        names = _FIELD_NAMES[model] = frozenset(found)
+    return not names.isdisjoint(row)
+
+
+def _changes_orders(method: str, path: str) -> bool:
+    return method in ("POST", "PATCH", "DELETE") and any(
+        path.endswith(p) or (p + "/") in path for p in ORDER_PATHS
+    )
 
 
 def _field_names(exc: ValidationError) -> str:

@@ -27,8 +27,10 @@ class ApiError(TrueXError):
         extensions: dict[str, Any] | None = None,
         method: str = "",
         path: str = "",
+        payload: Any = None,
     ) -> None:
         self.status = status
+        self.payload = payload  # the decoded body, for answers that carry data with an error status
         self.title = title or f"HTTP {status}"
         self.detail = detail
         self.type = type

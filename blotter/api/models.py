@@ -2,16 +2,36 @@
 
 Amounts are `Decimal` parsed from the wire's strings and written back as plain decimal strings.
 Ids are strings. Timestamps are nanosecond integers, parsed once here from 19-digit strings.
-Enums are tolerant: an unknown value is kept as a plain string so the row still shows.
+
+Liberal in what they accept, honest about it:
+- an empty string or null amount reads as "not given" (None), never as zero;
+- a field that does not parse never loses its row: the field reads as not given and its raw text
+  is kept in `unreadable` (input key -> text) for the screen to show, marked;
+- an unknown enum value is kept as a plain string;
+- an empty book side (the i128 sentinels, a zero or negative price) reads as no price at all.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+import json
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 # --- scalar types -------------------------------------------------------------------------------
 
@@ -21,14 +41,28 @@ def _decimal_to_wire(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 WireDecimal = Annotated[
     Decimal,
     Field(allow_inf_nan=False),
     PlainSerializer(_decimal_to_wire, return_type=str, when_used="json"),
 ]
 NanoTime = Annotated[int, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
+# Optional wire values: "" and null both mean "not given".
+Amount = Annotated[WireDecimal | None, BeforeValidator(_blank_is_none)]
+Nanos = Annotated[NanoTime | None, BeforeValidator(_blank_is_none)]
+Count = Annotated[int | None, BeforeValidator(_blank_is_none)]
 
 NS_PER_SECOND = 1_000_000_000
+NS_PER_DAY = 24 * 3600 * NS_PER_SECOND
+
+# An empty book side, as TrueX-written samples send it (i128 bounds scaled by 10^18).
+BID_SENTINEL = Decimal("-170141183460469231731.687303715884105728")
+ASK_SENTINEL = Decimal("170141183460469231731.687303715884105727")
+IMPOSSIBLE_PRICE = Decimal("1e20")  # no instrument trades near 10^20: read as a sentinel
 
 
 class Side(StrEnum):
@@ -149,8 +183,19 @@ TTransferStatus = Annotated[TransferStatus | str, _ENUM_FIRST]
 TTransferType = Annotated[TransferType | str, _ENUM_FIRST]
 
 
+def raw_text(value: Any) -> str:
+    """A wire value as the text it was sent as (JSON for anything but a string)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 class WireModel(BaseModel):
-    """Liberal in what it accepts: unknown fields ignored, numeric ids coerced to strings."""
+    """Liberal in what it accepts: unknown fields ignored, numeric ids coerced to strings, and a
+    field that fails to parse set aside in `unreadable` rather than failing the whole record."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -159,8 +204,68 @@ class WireModel(BaseModel):
         use_enum_values=False,
     )
 
+    # input key (or "key[index]" for an item of a list) -> the raw text that did not parse
+    _unreadable: dict[str, str] = PrivateAttr(default_factory=dict)
+    _all_unreadable: dict[str, str] | None = PrivateAttr(default=None)  # with nested records, once
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_aside_what_does_not_parse(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(data)
+        except ValidationError as error:
+            if not isinstance(data, dict):
+                raise
+            cleaned, unread = _without_failures(data, error)
+            if not unread:
+                raise
+            model = handler(cleaned)  # raises again when a required field was the one that failed
+            model._unreadable = {**model._unreadable, **unread}
+            model._all_unreadable = None
+            return model
+
+    @property
+    def unreadable(self) -> dict[str, str]:
+        """What did not parse, here and in nested records: dotted path -> raw text. Computed once:
+        wire models are not changed after they are read."""
+        found = self._all_unreadable
+        if found is None:
+            found = dict(self._unreadable)
+            for name in type(self).model_fields:
+                value = getattr(self, name, None)
+                if isinstance(value, WireModel):
+                    for path, text in value.unreadable.items():
+                        found[f"{name}.{path}"] = text
+            self._all_unreadable = found
+        return found
+
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _without_failures(data: dict[str, Any], error: ValidationError) -> tuple[dict[str, Any], dict[str, str]]:
+    """`data` without the values that failed (a bad item of a list leaves only that item out),
+    and what was set aside. Nested records set aside their own failures before we see them."""
+    cleaned = dict(data)
+    unread: dict[str, str] = {}
+    bad_items: dict[str, set[int]] = {}
+    for problem in error.errors():
+        loc = problem["loc"]
+        if not loc or not isinstance(loc[0], str) or loc[0] not in data:
+            continue  # a missing field: nothing to set aside
+        key = loc[0]
+        if len(loc) > 1 and isinstance(loc[1], int) and isinstance(data[key], list):
+            bad_items.setdefault(key, set()).add(loc[1])
+            continue
+        cleaned.pop(key, None)
+        unread[key] = raw_text(data[key])
+    for key, indices in bad_items.items():
+        if key not in cleaned:
+            continue
+        cleaned[key] = [item for index, item in enumerate(data[key]) if index not in indices]
+        for index in sorted(indices):
+            unread[f"{key}[{index}]"] = raw_text(data[key][index])
+    return cleaned, unread
 
 
 # --- reference data -----------------------------------------------------------------------------
@@ -187,20 +292,21 @@ class Asset(WireModel):
 
 class InstrumentInfo(WireModel):
     symbol: str = ""
-    reference_price: WireDecimal | None = None
+    reference_price: Amount = None
     base_asset_id: str | None = None
     quote_asset_id: str | None = None
-    price_limit_window_secs: int | None = None
-    price_limit_percent: WireDecimal | None = None
-    price_bands_percent: WireDecimal | None = None
-    # Not seen in REST; served by the simulator, optional for the client.
-    price_increment: WireDecimal | None = None
-    qty_increment: WireDecimal | None = None
+    price_limit_window_secs: Count = None
+    price_limit_percent: Amount = None
+    price_bands_percent: Amount = None
+    # Not documented (§6.7): served by our simulator's own mode, optional for the client.
+    price_increment: Amount = None
+    qty_increment: Amount = None
 
 
 class InstrumentStats(WireModel):
-    last_24hr_notional: WireDecimal | None = None
-    last_24hr_volume: WireDecimal | None = None
+    last_24hr_notional: Amount = None
+    last_24hr_quantity: Amount = None
+    last_24hr_volume: Amount = None  # an older name, read if sent
 
 
 class Instrument(WireModel):
@@ -217,23 +323,48 @@ class Instrument(WireModel):
 # --- market data --------------------------------------------------------------------------------
 
 
+def is_empty_side(price: Decimal | None) -> bool:
+    """No price at all, zero, negative or a sentinel: nothing rests on that side of the book."""
+    return price is None or price <= 0 or abs(price) >= IMPOSSIBLE_PRICE
+
+
 class PriceLevel(WireModel):
-    price: WireDecimal | None = None
-    qty: WireDecimal | None = None
-    order_count: int | None = None
+    """One side of the top of book. An empty side (sentinel, zero or impossible price) reads as
+    `price = qty = None`, with what was sent kept in `empty_as`."""
+
+    price: Amount = None
+    qty: Amount = None
+    order_count: Count = None
+    empty_as: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _empty_side(self) -> PriceLevel:
+        if is_empty_side(self.price):
+            if self.price is not None:
+                self.empty_as = format(self.price, "f")
+            self.price = None
+            self.qty = None  # a quantity at no price is not a level
+        return self
 
 
 class LastTrade(WireModel):
-    price: WireDecimal | None = None
-    qty: WireDecimal | None = None
-    timestamp: NanoTime | None = None
+    price: Amount = None
+    qty: Amount = None
+    timestamp: Nanos = None
+
+    @model_validator(mode="after")
+    def _no_trade(self) -> LastTrade:
+        if self.price is not None and is_empty_side(self.price):
+            self.price = None
+            self.qty = None
+        return self
 
 
 class QuoteInfo(WireModel):
     last_trade: LastTrade | None = None
     best_bid: PriceLevel | None = None
     best_ask: PriceLevel | None = None
-    last_update: NanoTime | None = None
+    last_update: Nanos = None
 
 
 class MarketQuote(WireModel):
@@ -242,14 +373,38 @@ class MarketQuote(WireModel):
     info: QuoteInfo = Field(default_factory=QuoteInfo)
 
 
+class QtyUnit(StrEnum):
+    BASE = "BASE"
+    QUOTE = "QUOTE"
+
+
 class VwapQuoteRequest(WireModel):
+    """v1.0.4: `side` and `qty_unit` are required (a v1.0.3 server reads only the first two)."""
+
     instrument_id: str
     qty: WireDecimal
+    side: Side
+    qty_unit: QtyUnit = QtyUnit.BASE
 
 
 class VwapQuote(WireModel):
-    quote: WireDecimal | None = None
-    buy_amount: WireDecimal | None = None
+    """The answer in either shape: v1.0.4 `{qty, price, notional?, notional_residual?}` or v1.0.3
+    `{quote, buy_amount}`."""
+
+    qty: WireDecimal | None = None
+    price: WireDecimal | None = None
+    notional: WireDecimal | None = None
+    notional_residual: WireDecimal | None = None
+    quote: WireDecimal | None = None  # v1.0.3: the VWAP price
+    buy_amount: WireDecimal | None = None  # v1.0.3: base quantity obtainable
+
+    @property
+    def average_price(self) -> Decimal | None:
+        return self.price if self.price is not None else self.quote
+
+    @property
+    def base_qty(self) -> Decimal | None:
+        return self.qty if self.qty is not None else self.buy_amount
 
 
 # --- clients ------------------------------------------------------------------------------------
@@ -259,8 +414,8 @@ class ClientInfo(WireModel):
     organization_id: str | None = None
     mnemonic: str | None = None
     type: TClientType | None = None
-    maker_fee_tier: int | None = None
-    taker_fee_tier: int | None = None
+    maker_fee_tier: Count = None
+    taker_fee_tier: Count = None
     self_trade_prevention: TStp | None = None
 
 
@@ -287,21 +442,21 @@ class OrderInfo(WireModel):
     instrument_id: str | None = None
     side: TSide | None = None
     type: TOrderType | None = None
-    qty: WireDecimal | None = None
-    price: WireDecimal | None = None
+    qty: Amount = None
+    price: Amount = None
     tif: TTif | None = None
     exec_inst_flags: list[str] | None = None
     flags: list[str] | None = None
     stp: TStp | None = None
-    hold_fee_rate: WireDecimal | None = None
+    hold_fee_rate: Amount = None
     msg_id: str | None = None
     parent_id: str | None = None
 
 
 class ModifyInfo(WireModel):
     client_id: str | None = None
-    new_qty: WireDecimal | None = None
-    new_price: WireDecimal | None = None
+    new_qty: Amount = None
+    new_price: Amount = None
     new_type: TOrderType | None = None
     prev_modify: Any | None = None
     msg_id: str | None = None
@@ -315,21 +470,37 @@ class Order(WireModel):
     modify_info: ModifyInfo | None = None
     external_id: str | None = None
     ref_external_id: str | None = None
-    pending_qty: WireDecimal = Decimal(0)
-    leaves_qty: WireDecimal = Decimal(0)
+    pending_qty: Amount = None
+    leaves_qty: Amount = None
     # The wire spells it `exeuted_qty`; `executed_qty` is read as a fallback.
-    executed_qty: WireDecimal = Field(
-        default=Decimal(0),
+    executed_qty: Amount = Field(
+        default=None,
         validation_alias=AliasChoices("exeuted_qty", "executed_qty"),
         serialization_alias="exeuted_qty",
     )
-    executed_vwap: WireDecimal = Decimal(0)
-    timestamp: NanoTime | None = None
-    update_timestamp: NanoTime | None = None
+    executed_vwap: Amount = None  # "" or "0" before any fill
+    # Not in the documented order object (§6.4): read when a server sends them.
+    timestamp: Nanos = None
+    update_timestamp: Nanos = None
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def filled(self) -> Decimal:
+        """The executed quantity, zero when the exchange gave none (for checks, not display)."""
+        return self.executed_qty or Decimal(0)
+
+    @property
+    def average_price(self) -> Decimal | None:
+        """The executed VWAP, None before any fill (the wire sends "" or "0" then)."""
+        return self.executed_vwap if self.executed_vwap and self.filled else None
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every id the order is known by: a modify may re-key it (§6.6)."""
+        return tuple(ref for ref in (self.id, self.external_id, self.ref_external_id) if ref)
 
     @property
     def price(self) -> Decimal | None:
@@ -378,36 +549,44 @@ class TradeAmounts:
         return notional * self.trade_fee_rate
 
 
+def trade_key(match_id: str | None, order_id: str | None, side: object, timestamp: int | None, qty: object) -> str:
+    """A trade is one side of one match (§6.5): both sides of a self-match share the match id."""
+    side_text = getattr(side, "value", side)
+    if match_id:
+        return f"{match_id}:{order_id}:{side_text}"
+    return f"{order_id}:{side_text}:{timestamp}:{qty}"
+
+
 class Trade(TradeAmounts, WireModel):
-    client_id: str
+    # Every field optional: a trade row is never lost because one field was missing or unreadable.
+    client_id: str | None = None
     external_id: str | None = None
-    instrument_id: str
+    instrument_id: str | None = None
     msg_type: TMsgType = MsgType.REPORT_TRADE
-    timestamp: NanoTime
-    side: TSide
-    order_id: str
-    trade_price: WireDecimal | None = None
-    trade_qty: WireDecimal | None = None
-    trade_fee_rate: WireDecimal | None = None
+    timestamp: Nanos = None
+    side: TSide | None = None
+    order_id: str | None = None
+    trade_price: Amount = None
+    trade_qty: Amount = None
+    trade_fee_rate: Amount = None
     liq_flag: TLiq | None = None
     match_id: str | None = None
 
-
     @property
     def key(self) -> str:
-        """De-duplication key: the match id, or a composite when the exchange leaves it out."""
-        return self.match_id or f"{self.order_id}:{self.timestamp}:{self.trade_qty}"
+        """De-duplication key: (match id, order id, side), or a composite without a match id."""
+        return trade_key(self.match_id, self.order_id, self.side, self.timestamp, self.trade_qty)
 
 
 class Activity(WireModel):
-    client_id: str
+    client_id: str | None = None
     external_id: str | None = None
-    instrument_id: str
-    msg_type: TMsgType
-    timestamp: NanoTime
-    side: TSide
-    order_price: WireDecimal | None = None
-    order_qty: WireDecimal | None = None
+    instrument_id: str | None = None
+    msg_type: TMsgType | None = None
+    timestamp: Nanos = None
+    side: TSide | None = None
+    order_price: Amount = None
+    order_qty: Amount = None
 
 
 # --- balances and transfers ---------------------------------------------------------------------
@@ -415,26 +594,31 @@ class Activity(WireModel):
 
 class BalanceLine(WireModel):
     asset_id: str
-    balance: WireDecimal = Decimal(0)
-    unsettled: WireDecimal = Decimal(0)
-    order_hold: WireDecimal = Decimal(0)
-    transfer_hold: WireDecimal = Decimal(0)
+    balance: Amount = None
+    unsettled: Amount = None
+    order_hold: Amount = None
+    transfer_hold: Amount = None
     state: str | None = None
 
     @property
-    def on_hold(self) -> Decimal:
-        return self.order_hold + self.transfer_hold
+    def on_hold(self) -> Decimal | None:
+        """Both holds; a hold not given counts as none, but None when neither was given."""
+        if self.order_hold is None and self.transfer_hold is None:
+            return None
+        return (self.order_hold or Decimal(0)) + (self.transfer_hold or Decimal(0))
 
     @property
-    def available(self) -> Decimal:
-        return self.balance - self.on_hold
+    def available(self) -> Decimal | None:
+        if self.balance is None:
+            return None
+        return self.balance - (self.on_hold or Decimal(0))
 
 
 class Balances(WireModel):
     id: str
     status: str | None = None
-    unsettled_fees: WireDecimal = Decimal(0)
-    fees_hold: WireDecimal = Decimal(0)
+    unsettled_fees: Amount = None
+    fees_hold: Amount = None
     balances: list[BalanceLine] = Field(default_factory=list)
 
 
@@ -455,7 +639,15 @@ class Transfer(WireModel):
 
 
 class Health(WireModel):
+    """`{status: healthy|degraded, timestamp, service}`; a degraded service answers it with 503."""
+
     status: str
+    timestamp: str | None = None
+    service: str | None = None
+
+    @property
+    def degraded(self) -> bool:
+        return self.status.strip().lower() not in ("healthy", "ok", "")
 
 
 class VersionInfo(WireModel):
@@ -467,23 +659,15 @@ class VersionInfo(WireModel):
 
 # --- envelope (v2026_01_23) ---------------------------------------------------------------------
 
-T = TypeVar("T")
-
-
 class Pagination(WireModel):
     # v1.0.3 pages wrote `limit`, v1.0.4 `size`.
-    size: int | None = Field(default=None, validation_alias=AliasChoices("size", "limit"))
+    size: Count = Field(default=None, validation_alias=AliasChoices("size", "limit"))
     next_cursor: str | None = None
 
     @field_validator("next_cursor")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
-
-
-class Envelope(WireModel, Generic[T]):
-    data: T
-    pagination: Pagination | None = None
 
 
 class ProblemDetails(WireModel):

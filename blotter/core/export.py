@@ -96,10 +96,13 @@ def _sub(a: Decimal | None, b: Decimal | None) -> Decimal | None:
         return a - b
 
 
-def _add(a: Decimal, b: Decimal) -> Decimal:
+def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """A sum where a missing term counts as none, unless both are missing."""
+    if a is None and b is None:
+        return None
     with localcontext() as ctx:
         ctx.prec = _WIDE
-        return a + b
+        return (a or Decimal(0)) + (b or Decimal(0))
 
 
 # --- what each kind exports ---------------------------------------------------------------------
@@ -155,7 +158,7 @@ def balance_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
         ExportField("asset_id", "text", lambda r: r.line.asset_id),
         ExportField("asset", "text", lambda r: asset(r.line.asset_id)),
         ExportField("balance", "decimal", lambda r: r.line.balance),
-        ExportField("available", "decimal", lambda r: _sub(r.line.balance, _on_hold(r))),
+        ExportField("available", "decimal", lambda r: _sub(r.line.balance, _on_hold(r) or Decimal(0))),
         ExportField("on_hold", "decimal", _on_hold),
         ExportField("order_hold", "decimal", lambda r: r.line.order_hold),
         ExportField("transfer_hold", "decimal", lambda r: r.line.transfer_hold),
@@ -186,7 +189,7 @@ def quote_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
     )
 
 
-def _on_hold(row: BalanceRow) -> Decimal:
+def _on_hold(row: BalanceRow) -> Decimal | None:
     return _add(row.line.order_hold, row.line.transfer_hold)
 
 
@@ -319,7 +322,7 @@ def view_items(store: Any) -> list[Any]:
 def in_time_order(kind: str, items: Sequence[Any]) -> list[Any]:
     """The CLI's order: trades by time then key, orders by creation time then id; others as given."""
     if kind == "trades":
-        return sorted(items, key=lambda t: (t.timestamp, t.key))
+        return sorted(items, key=lambda t: (t.timestamp or 0, t.key))
     if kind == "orders":
         return sorted(items, key=lambda o: (o.timestamp or 0, o.id))
     return list(items)
@@ -331,7 +334,7 @@ def since_filter(kind: str, items: Iterable[Any], since_ns: int | None) -> list[
     if since_ns is None:
         return items
     if kind == "trades":
-        return [t for t in items if t.timestamp >= since_ns]
+        return [t for t in items if t.timestamp is not None and t.timestamp >= since_ns]
     if kind == "orders":
         return [o for o in items if o.timestamp is not None and o.timestamp >= since_ns]
     return items

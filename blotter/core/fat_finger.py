@@ -1,4 +1,5 @@
-"""Fat-finger guards: a soft limit needs a second confirmation naming it; a hard limit refuses."""
+"""Fat-finger guards: a soft limit needs a second confirmation naming it; a hard limit refuses.
+Either way the order is restated (side, quantity, symbol, price, notional) beside the limits."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..config import Guards
-from .format import fmt_decimal
+from .format import fmt_amount, fmt_decimal, fmt_derived
+from .order_ticket import OrderTerms
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,13 @@ class Breach:
 
     @property
     def message(self) -> str:
-        unit = "%" if self.what == "distance from mid" else ""
+        if self.what == "distance from mid":
+            shown, unit = fmt_decimal(self.value, 2), "%"  # a ratio: rounding it hides no amount
+        else:
+            shown, unit = fmt_derived(self.value, 2) if self.what == "notional" else fmt_amount(self.value), ""
         kind = "hard limit" if self.hard else "limit"
-        return (
-            f"{self.what.capitalize()} {fmt_decimal(self.value, 2)}{unit} exceeds the {kind} "
-            f"{self.name} = {fmt_decimal(self.limit, None)}{unit}"
-        )
+        limit = fmt_decimal(self.limit, None)
+        return f"{self.what.capitalize()} {shown}{unit} exceeds the {kind} {self.name} = {limit}{unit}"
 
 
 def check_guards(
@@ -46,3 +49,16 @@ def check_guards(
         elif soft is not None and value > soft:
             breaches.append(Breach(soft_name, what, soft, value, False))
     return sorted(breaches, key=lambda b: not b.hard)
+
+
+def check_terms(guards: Guards, terms: OrderTerms) -> list[Breach]:
+    return check_guards(guards, qty=terms.qty, notional=terms.notional, distance_pct=terms.distance_pct)
+
+
+def restate(terms: OrderTerms, breaches: list[Breach]) -> list[str]:
+    """The order and each breached limit, as a guard's question or refusal shows them."""
+    lines = [terms.headline()]
+    figures = terms.figures()
+    if figures:
+        lines.append(figures)
+    return lines + [f"• {b.message}" for b in breaches]

@@ -1,9 +1,11 @@
-"""Polling feeds: one loop per feed, health, back-off, pause. Headless (no Textual).
+"""Polling feeds: one loop per feed, health, back-off, pause, pacing. Headless (no Textual).
 
 A `Feed` awaits its fetch and only then sleeps its interval, so polls never overlap. On an error
-it backs off exponentially (a `RateLimited.retry_after` is honoured), keeps its last data, and
-recovers by itself on the next good poll. The UI runs `Feed.run()` in a Textual worker.
-Time comes from a `Clock`, so tests drive it with `FakeClock` instead of waiting.
+it backs off (a 429's Retry-After is honoured for that feed alone), keeps its last data, and
+recovers by itself on the next good poll. Its requests carry its priority to the client's request
+budget; `FeedSet.plan` stretches the least important feeds' intervals so that all of them fit in
+the budget. The UI runs `Feed.run()` in a Textual worker. Time comes from a `Clock`, so tests
+drive it with `FakeClock` instead of waiting.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import asyncio
 import enum
 import heapq
 import itertools
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..api import RateLimited
-
-NS_PER_DAY = 24 * 3600 * 1_000_000_000
+from ..api import RateLimited, RequestTag, request_priority
+from ..api.models import NS_PER_DAY
 
 
 class Clock(Protocol):
@@ -81,7 +83,11 @@ class Health(enum.StrEnum):
     FAILING = "failing"  # the last poll failed
 
 
-STALE_AFTER = 3  # intervals
+log = logging.getLogger(__name__)
+
+STALE_AFTER = 3  # poll cycles (interval plus the time a poll takes) without data: stale
+FRESH_AGAIN = 2  # a stale feed is fresh again only under this many cycles (no flapping at the edge)
+MAX_PACED_SECONDS = 60.0  # pacing never stretches a feed further than this
 
 
 @dataclass(frozen=True)
@@ -103,11 +109,11 @@ class Backoff:
         self, errors: int, interval: float, retry_after: float | None = None, *, rate_limited: bool = False
     ) -> float:
         base = max(self.base, interval)
-        cap = self.cap if rate_limited else min(self.cap, base * self.failure_intervals)
-        delay = min(cap, base * 2 ** max(0, errors - 1))
         if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_retry_after))
-        return delay
+            # The server said when to come back: that one feed waits that long, no more.
+            return max(interval, min(retry_after, self.max_retry_after))
+        cap = self.cap if rate_limited else min(self.cap, base * self.failure_intervals)
+        return min(cap, base * 2 ** max(0, errors - 1))
 
 
 @dataclass(frozen=True)
@@ -118,12 +124,13 @@ class FeedStatus:
     error_title: str | None
     errors: int  # consecutive
     paused: bool
-    interval: float = 1.0
+    interval: float = 1.0  # the one in force (paced, when the budget stretched it)
+    configured: float = 1.0
+    notice: str | None = None  # something the last poll said (e.g. paging did not advance)
 
     @property
-    def fresh_within(self) -> float:
-        """A fresh feed's age is at most this (older is stale)."""
-        return self.interval * STALE_AFTER
+    def paced(self) -> bool:
+        return self.interval > self.configured
 
 
 def error_title(error: BaseException) -> str:
@@ -147,12 +154,21 @@ class Feed:
         clock: Clock | None = None,
         backoff: Backoff | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        priority: int = 1,
+        max_interval: float = MAX_PACED_SECONDS,
     ) -> None:
         self.name = name
         self.fetch = fetch
         self.on_data = on_data
         self.on_error = on_error
-        self.interval = interval
+        self.configured = interval
+        self.interval = interval  # stretched by `FeedSet.plan` when the request budget is tight
+        self.priority = priority  # its requests' place in the budget's queue; pacing stretches high first
+        self.max_interval = max(interval, max_interval)  # pacing stretches it no further
+        self.requests_per_poll = 1.0  # measured
+        self.poll_seconds = 0.0  # how long a poll takes, measured (a slow server is not a stale feed)
+        self.notice: str | None = None
+        self._stale = False
         self.clock: Clock = clock or SystemClock()
         self.backoff = backoff or Backoff()
         self.last_ok: float | None = None
@@ -189,8 +205,11 @@ class Feed:
     async def poll_once(self) -> bool:
         """One poll; returns True on success. Errors are recorded, never raised."""
         self.in_flight = True
+        started = self.clock.monotonic()
+        tag = RequestTag(self.priority)
         try:
-            data = await self.fetch()
+            with request_priority(tag):
+                data = await self.fetch()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a feed must survive any error and retry
@@ -199,6 +218,10 @@ class Feed:
         finally:
             self.in_flight = False
             self.polls += 1
+            if tag.sent:
+                self.requests_per_poll = 0.7 * self.requests_per_poll + 0.3 * tag.sent
+        self.poll_seconds = 0.7 * self.poll_seconds + 0.3 * (self.clock.monotonic() - started)
+        self.notice = getattr(data, "notice", None)
         recovered = self.errors > 0
         self.errors = 0
         self.last_error = None
@@ -223,8 +246,8 @@ class Feed:
         if self.on_error:
             try:
                 self.on_error(exc)
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # noqa: BLE001 - the consumer's bug must not end the loop; say so
+                log.exception("feed %s: on_error failed", self.name)
 
     async def run(self) -> None:
         """Poll forever: await the poll, then sleep (interval, or back-off after an error)."""
@@ -251,15 +274,21 @@ class Feed:
             return None
         return max(0.0, self.clock.monotonic() - self.last_ok)
 
+    @property
+    def cycle(self) -> float:
+        """Seconds between two answers when all is well: the interval plus a poll's own time."""
+        return self.interval + self.poll_seconds
+
     def health(self) -> Health:
         if self.errors:
             return Health.FAILING
         age = self.age()
         if age is None:
             return Health.WAITING
-        if age > STALE_AFTER * self.interval:
-            return Health.STALE
-        return Health.FRESH
+        # Hysteresis: stale past three cycles, fresh again only under two.
+        limit = FRESH_AGAIN if self._stale else STALE_AFTER
+        self._stale = age > limit * self.cycle
+        return Health.STALE if self._stale else Health.FRESH
 
     def status(self) -> FeedStatus:
         return FeedStatus(
@@ -270,6 +299,8 @@ class Feed:
             self.errors,
             self.paused,
             self.interval,
+            self.configured,
+            self.notice,
         )
 
 
@@ -324,6 +355,33 @@ class FeedSet:
     def statuses(self) -> list[FeedStatus]:
         return [f.status() for f in self.feeds.values()]
 
+    def plan(self, per_minute: float) -> bool:
+        """Stretch intervals so that every feed's requests fit in `per_minute`: the least important
+        feed first (highest priority number), up to its `max_interval`, then the next. Returns
+        True when any feed is paced. Each feed's cost is what one of its polls was measured to send."""
+        feeds = sorted(self.feeds.values(), key=lambda f: f.priority, reverse=True)
+
+        def demand(feed: Feed, interval: float) -> float:
+            return feed.requests_per_poll * 60.0 / interval
+
+        chosen = {feed.name: feed.configured for feed in feeds}
+        total = sum(demand(f, chosen[f.name]) for f in feeds)
+        for feed in feeds:
+            if total <= per_minute:
+                break
+            others = total - demand(feed, chosen[feed.name])
+            room = per_minute - others
+            longest = feed.max_interval
+            wanted = feed.requests_per_poll * 60.0 / room if room > 0 else longest
+            chosen[feed.name] = min(longest, max(feed.configured, wanted))
+            total = others + demand(feed, chosen[feed.name])
+        for feed in feeds:
+            stretched = chosen[feed.name] > feed.interval
+            feed.interval = chosen[feed.name]
+            if not stretched and feed.interval < feed.next_delay and not feed.errors:
+                feed.poke()  # the budget eased: do not finish a long paced sleep
+        return any(f.interval > f.configured for f in feeds)
+
 
 class TradesFetcher:
     """Trades of the last 24 h: every page once at start, then only what is new.
@@ -368,5 +426,6 @@ class TradesFetcher:
             self.pages_fetched += 1
             total.items.extend(page.items if self.compact is None else map(self.compact, page.items))
             total.bad_rows.extend(page.bad_rows)
+            total.notice = page.notice or total.notice
         self.backfilled = True
         return total

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -25,6 +25,7 @@ class OutcomeKind(StrEnum):
     RECONCILED = "reconciled"  # no answer, but the lookup shows the exchange acted on it
     ABSENT = "absent"  # no answer, and the lookup shows the exchange did not act on it
     UNKNOWN = "unknown"  # no answer and no lookup succeeded: check the blotter
+    GONE = "gone"  # refused because the order had already ended (filled, canceled): nothing to act on
 
 
 @dataclass
@@ -37,6 +38,24 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.kind in (OutcomeKind.ACCEPTED, OutcomeKind.RECONCILED)
+
+
+# A cancel refused for one of these had nothing left to cancel.
+NOTHING_TO_CANCEL = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.CANCEL_PENDING)
+
+
+def same_order(candidate: Order, order: Order, new_external_id: str | None = None) -> bool:
+    """Is `candidate` (an answer or a lookup) `order`? The exchange may re-key an order on modify:
+    a new `external_id`, the old one in `ref_external_id`. Either id matches."""
+    refs = {ref for ref in (order.external_id, new_external_id) if ref}
+    return candidate.id == order.id or candidate.external_id in refs or candidate.ref_external_id in refs
+
+
+def _pick(found: Iterable[Order], order: Order, new_external_id: str | None = None) -> Order:
+    current = next((o for o in found if same_order(o, order, new_external_id)), None)
+    if current is None:
+        raise NotFound(404, "Order not found", method="GET", path="orders/status")
+    return current
 
 
 def _error_fields(error: TrueXError) -> dict:
@@ -101,26 +120,37 @@ class OrderService:
 
     async def modify(
         self, order: Order, *, new_qty: Decimal | None = None, new_price: Decimal | None = None,
-        client_id: str | None = None,
+        client_id: str | None = None, new_external_id: str | None = None,
     ) -> Outcome:
+        """Send both the new quantity and the new price, the unchanged one at its current value:
+        TrueX's own sample does, and it is safe whichever way the exchange reads a missing field.
+        `new_external_id` re-keys the order (the exchange keeps the old one in `ref_external_id`)."""
         request = ModifyOrder(
             id=order.id,
-            info=ModifyInfo(client_id=client_id or order.order_info.client_id, new_qty=new_qty, new_price=new_price),
+            external_id=new_external_id,
+            info=ModifyInfo(
+                client_id=client_id or order.order_info.client_id,
+                new_qty=new_qty if new_qty is not None else order.qty,
+                new_price=new_price if new_price is not None else order.price,
+            ),
         )
         return await self._once(f"modify:{order.id}", lambda: self._modify(order, request))
 
     async def _modify(self, order: Order, request: ModifyOrder) -> Outcome:
         self.audit.write("modify", order_id=order.id, external_id=order.external_id, request=request)
+        new_external_id = request.external_id
 
         async def lookup() -> Outcome:
-            current = (await self.client.order_status(order.id)).items[0]
+            current = _pick((await self.client.order_status(order.id)).items, order, new_external_id)
             info = request.info
-            applied = current.status == OrderStatus.MODIFY_PENDING or (
-                (info.new_qty is None or current.qty == info.new_qty)
-                and (info.new_price is None or current.price == info.new_price)
+            applied = (
+                current.status == OrderStatus.MODIFY_PENDING
+                or (new_external_id is not None and current.external_id == new_external_id)
+                or (current.qty == info.new_qty and current.price == info.new_price)
             )
             if applied:
-                return Outcome(OutcomeKind.RECONCILED, f"Modify of {order.external_id} went through", current)
+                message = f"Modify of {order.external_id} went through{_rekeyed(current, order)}"
+                return Outcome(OutcomeKind.RECONCILED, message, current)
             return Outcome(OutcomeKind.ABSENT, f"Modify of {order.external_id} did not happen", current)
 
         try:
@@ -128,8 +158,10 @@ class OrderService:
         except TrueXError as error:
             outcome = await self._after_failure(error, lookup, "modify")
         else:
-            outcome = Outcome(OutcomeKind.ACCEPTED, f"Modify of {changed.external_id} sent: {changed.status}", changed)
-        self._record("modify", outcome, order_id=order.id, external_id=order.external_id)
+            message = f"Modify of {order.external_id} sent: {changed.status}{_rekeyed(changed, order)}"
+            outcome = Outcome(OutcomeKind.ACCEPTED, message, changed)
+        self._record("modify", outcome, order_id=order.id, external_id=order.external_id,
+                     new_external_id=outcome.order.external_id if outcome.order else None)
         return outcome
 
     async def cancel(self, order: Order) -> Outcome:
@@ -139,7 +171,7 @@ class OrderService:
         self.audit.write("cancel", order_id=order.id, external_id=order.external_id)
 
         async def lookup() -> Outcome:
-            current = (await self.client.order_status(order.id)).items[0]
+            current = _pick((await self.client.order_status(order.id)).items, order)
             if current.status in (OrderStatus.CANCEL_PENDING, OrderStatus.CANCELED, OrderStatus.FILLED):
                 return Outcome(OutcomeKind.RECONCILED, f"Order {order.external_id} is {current.status}", current)
             return Outcome(OutcomeKind.ABSENT, f"Cancel of {order.external_id} did not happen", current)
@@ -148,10 +180,27 @@ class OrderService:
             canceled = await self.client.cancel_order(order.id)
         except TrueXError as error:
             outcome = await self._after_failure(error, lookup, "cancel")
+            if outcome.kind is OutcomeKind.REJECTED:
+                outcome = await self._already_ended(order, outcome)
         else:
             outcome = Outcome(OutcomeKind.ACCEPTED, f"Cancel of {canceled.external_id} sent: {canceled.status}", canceled)
         self._record("cancel", outcome, order_id=order.id, external_id=order.external_id)
         return outcome
+
+    async def _already_ended(self, order: Order, refused: Outcome) -> Outcome:
+        """A refused cancel: was the order already over (filled, canceled elsewhere)? One safe GET
+        tells a trader's "nothing left to cancel" from a real failure."""
+        try:
+            current = _pick((await self.client.order_status(order.id)).items, order)
+        except NotFound:
+            return Outcome(OutcomeKind.GONE, f"Order {order.external_id} is no longer known to the exchange",
+                           error=refused.error)
+        except TrueXError:
+            return refused
+        if current.status not in NOTHING_TO_CANCEL:
+            return refused
+        return Outcome(OutcomeKind.GONE, f"Order {order.external_id} was already {current.status}: nothing to cancel",
+                       current, refused.error)
 
     async def cancel_all(self, orders: Iterable[Order], concurrency: int = 4) -> list[tuple[Order, Outcome]]:
         """Cancel each order; one failure never stops the others, and each is reported."""
@@ -163,9 +212,11 @@ class OrderService:
                 return await self.cancel(order)
 
         outcomes = await asyncio.gather(*(one(o) for o in orders))
-        failed = sum(1 for o in outcomes if not o.ok)
-        self.audit.write("cancel_all", count=len(orders), failed=failed, order_ids=[o.id for o in orders])
-        return list(zip(orders, outcomes, strict=True))
+        results = list(zip(orders, outcomes, strict=True))
+        report = CancelAllReport.of(results)
+        self.audit.write("cancel_all", count=len(orders), canceled=len(report.canceled), gone=len(report.gone),
+                         failed=len(report.failed), order_ids=[o.id for o in orders])
+        return results
 
     # --- shared ---------------------------------------------------------------------------------
 
@@ -212,3 +263,57 @@ class OrderService:
             f"{action}_result", outcome=outcome.kind.value, message=outcome.message,
             response=outcome.order, **fields, **extra,
         )
+
+
+def _rekeyed(answer: Order, order: Order) -> str:
+    if answer.external_id and order.external_id and answer.external_id != order.external_id:
+        return f" (now {answer.external_id})"
+    return ""
+
+
+@dataclass
+class CancelAllReport:
+    """Every order of a cancel-all accounted for: canceled, already over, or failed (with why)."""
+
+    canceled: list[tuple[Order, Outcome]] = field(default_factory=list)
+    gone: list[tuple[Order, Outcome]] = field(default_factory=list)
+    failed: list[tuple[Order, Outcome]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, results: Iterable[tuple[Order, Outcome]]) -> CancelAllReport:
+        report = cls()
+        for order, outcome in results:
+            filled = outcome.ok and outcome.order is not None and outcome.order.status == OrderStatus.FILLED
+            if outcome.kind is OutcomeKind.GONE or filled:
+                report.gone.append((order, outcome))
+            else:
+                (report.canceled if outcome.ok else report.failed).append((order, outcome))
+        return report
+
+    @property
+    def total(self) -> int:
+        return len(self.canceled) + len(self.gone) + len(self.failed)
+
+    @property
+    def pending(self) -> int:
+        """Canceled, but the exchange has yet to confirm: a fill can still come first."""
+        return sum(1 for _, o in self.canceled if o.order is None or o.order.status != OrderStatus.CANCELED)
+
+    def summary(self) -> str:
+        pending = f" ({self.pending} awaiting the exchange)" if self.pending else ""
+        return (f"{len(self.canceled)} of {self.total} canceled{pending} · {len(self.gone)} already filled or gone"
+                f" · {len(self.failed)} failed")
+
+    def lines(self, limit: int = 8) -> list[str]:
+        lines = [self.summary()]
+        for title, entries, why in (
+            ("Already filled or gone", self.gone, lambda o: str(o.order.status) if o.order else "not found"),
+            ("Failed", self.failed, lambda o: o.message),
+        ):
+            if not entries:
+                continue
+            lines.append(f"{title}:")
+            lines += [f"  {order.external_id or order.id}: {why(outcome)}" for order, outcome in entries[:limit]]
+            if len(entries) > limit:
+                lines.append(f"  … and {len(entries) - limit} more")
+        return lines

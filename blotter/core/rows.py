@@ -1,18 +1,20 @@
 """What each pane shows: its columns and how one source item becomes a row of display cells.
 
-Headless. Every amount is a `Decimal` formatted with the instrument's precision from the
-`Catalog`; every id stays a string. Style tokens name semantics ('buy', 'sell', 'up', 'down',
-'status-filled', ...); the UI maps them to themed component classes.
+Headless. Every amount shows exactly what the exchange sent (digits grouped, zeros added to line a
+column up, never rounded); a value that did not parse shows its raw text marked `?`; an empty
+book side says so. Every id stays a string. Style tokens name semantics ('buy', 'sell', 'up',
+'down', 'status-filled', 'unreadable', ...); the UI maps them to themed component classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..api.models import NS_PER_SECOND, Balances, BalanceLine, MarketQuote, Order, Trade
-from .format import DEFAULT_PLACES, fmt_bps, fmt_decimal, fmt_time, wire_text
+from ..api.models import NS_PER_DAY, Balances, BalanceLine, MarketQuote, Order, PriceLevel, Trade
+from .format import TimeFormat, fmt_amount, fmt_bps, fmt_derived, unreadable_text, wire_text
+from .order_times import OrderTimes
 from .reference import Catalog
 from .store import Cell, Column, KeyedStore, Row, TradeStore
 from .trade_records import TradeCompactor, TradeRecord
@@ -75,6 +77,17 @@ QUOTE_COLUMNS = (
 ORDER_TIME = next(i for i, c in enumerate(ORDER_COLUMNS) if c.key == "time")
 TRADE_TIME = next(i for i, c in enumerate(TRADE_COLUMNS) if c.key == "time")
 
+
+@dataclass
+class Display:
+    """What rows need besides the record: reference data (names, alignment), the time format,
+    and where orders' times come from. One per app, shared by every pane."""
+
+    catalog: Catalog = field(default_factory=Catalog)
+    times: TimeFormat = field(default_factory=TimeFormat)
+    order_times: OrderTimes | None = None
+
+
 _STATUS_STYLE = {
     "ACTIVE": "status-active",
     "FILLED": "status-filled",
@@ -96,9 +109,9 @@ def side_cell(side: object) -> Cell:
     return Cell(text, {"BUY": "buy", "SELL": "sell"}.get(text, ""))
 
 
-def progress_bar(filled: Decimal, qty: Decimal | None, width: int = 5) -> Cell:
+def progress_bar(filled: Decimal | None, qty: Decimal | None, width: int = 5) -> Cell:
     """A fill cue that reads without colour: '▰▰▱▱▱ 40%'."""
-    if not qty:
+    if not qty or filled is None:
         return Cell("", "", Decimal(0))
     ratio = max(Decimal(0), min(Decimal(1), filled / qty))
     blocks = int(ratio * width)
@@ -107,8 +120,23 @@ def progress_bar(filled: Decimal, qty: Decimal | None, width: int = 5) -> Cell:
     return Cell(f"{bar}{percent:>4}%", "progress-done" if ratio >= 1 else "progress", ratio)
 
 
-def _amount(value: Decimal | None, places: int) -> Cell:
-    return Cell(fmt_decimal(value, places), "", value)
+def unreadable_cell(raw: str) -> Cell:
+    """A value the exchange sent that did not parse: its raw text, marked, sorted last."""
+    return Cell(unreadable_text(raw), "unreadable", None)
+
+
+def amount_cell(value: Decimal | None, places: int, raw: str | None = None) -> Cell:
+    if raw is not None:
+        return unreadable_cell(raw)
+    return Cell(fmt_amount(value, places), "", value)
+
+
+def derived_cell(value: Decimal | None, places: int = 0) -> Cell:
+    return Cell(fmt_derived(value, places), "", value)
+
+
+def text_cell(value: object, raw: str | None = None) -> Cell:
+    return unreadable_cell(raw) if raw is not None else Cell(_text(value))
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -127,65 +155,106 @@ def order_fingerprint(order: Order) -> tuple:
         modify.new_qty if modify else None,
         order.order_info.price,
         order.order_info.qty,
+        order.external_id,
+        tuple(order.unreadable.items()),
     )
 
 
-def order_row(order: Order, catalog: Catalog) -> Row:
+def _price_raw(order: Order, unread: dict[str, str]) -> str | None:
+    if order.modify_info and order.modify_info.new_price is not None:
+        return None
+    return unread.get("modify_info.new_price") or unread.get("order_info.price")
+
+
+def _qty_raw(order: Order, unread: dict[str, str]) -> str | None:
+    if order.modify_info and order.modify_info.new_qty is not None:
+        return None
+    return unread.get("modify_info.new_qty") or unread.get("order_info.qty")
+
+
+def order_time_cell(order: Order, display: Display) -> Cell:
+    if display.order_times is None:
+        return Cell(display.times(order.timestamp), "", order.timestamp or 0)
+    when = display.order_times.time_of(order)
+    return Cell(display.times(when.ns, estimated=not when.from_exchange), "" if when.from_exchange else "estimated",
+                when.ns)
+
+
+def order_row(order: Order, display: Display) -> Row:
+    catalog = display.catalog
     info = order.order_info
     instrument = info.instrument_id
-    pp = catalog.price_places(instrument)
-    qp = catalog.qty_places(instrument)
+    unread = order.unreadable
     qty = order.qty
+    pp = catalog.price_places(instrument, order.price)
+    ap = catalog.price_places(instrument, order.average_price, column="avg")
+    qp = catalog.qty_places(instrument, qty, order.executed_qty, order.leaves_qty)
     status = _text(order.status)
     return (
-        Cell(catalog.symbol(instrument)),
-        side_cell(info.side),
-        Cell(fmt_time(order.timestamp), "", order.timestamp or 0),
-        Cell(_text(info.type)),
-        _amount(order.price, pp),
-        _amount(qty, qp),
-        _amount(order.executed_qty, qp),
+        text_cell(catalog.symbol(instrument), unread.get("order_info.instrument_id")),
+        side_cell(info.side) if "order_info.side" not in unread else unreadable_cell(unread["order_info.side"]),
+        order_time_cell(order, display),
+        text_cell(info.type, unread.get("order_info.type")),
+        amount_cell(order.price, pp, _price_raw(order, unread)),
+        amount_cell(qty, qp, _qty_raw(order, unread)),
+        amount_cell(order.executed_qty, qp, unread.get("exeuted_qty") or unread.get("executed_qty")),
         progress_bar(order.executed_qty, qty),
-        _amount(order.leaves_qty, qp),
-        _amount(order.executed_vwap or None, pp),
-        Cell(status, _STATUS_STYLE.get(status, "status-unknown")),
-        Cell(_text(info.tif)),
+        amount_cell(order.leaves_qty, qp, unread.get("leaves_qty")),
+        amount_cell(order.average_price, ap, unread.get("executed_vwap")),
+        Cell(status, _STATUS_STYLE.get(status, "status-unknown")) if "status" not in unread
+        else unreadable_cell(unread["status"]),
+        text_cell(info.tif, unread.get("order_info.tif")),
         Cell(order.id),
-        Cell(order.external_id or ""),
+        text_cell(order.external_id, unread.get("external_id")),
     )
 
 
-def orders_store(catalog: Catalog) -> KeyedStore[Order]:
+def order_key(order: Order) -> str:
+    return order.id
+
+
+def orders_store(display: Display | Catalog | None = None) -> KeyedStore[Order]:
+    display = as_display(display)
     return KeyedStore(
         ORDER_COLUMNS,
-        key=lambda o: o.id,
-        render=lambda o: order_row(o, catalog),
+        key=order_key,
+        render=lambda o: order_row(o, display),
         fingerprint=order_fingerprint,
         sort_column=ORDER_TIME,
         sort_reverse=True,
     )
 
 
+def as_display(value: Display | Catalog | None) -> Display:
+    """A `Display` from a catalog (or nothing): tests and tools often only have reference data."""
+    if isinstance(value, Display):
+        return value
+    return Display(catalog=value if value is not None else Catalog())
+
+
 # --- trades -------------------------------------------------------------------------------------
 
 
-def trade_row(trade: Trade | TradeRecord, catalog: Catalog) -> Row:
+def trade_row(trade: Trade | TradeRecord, display: Display | Catalog) -> Row:
+    display = as_display(display)
+    catalog = display.catalog
     instrument = trade.instrument_id
-    pp = catalog.price_places(instrument)
-    qp = catalog.qty_places(instrument)
-    cp = catalog.quote_places(instrument)
+    unread = trade.unreadable
+    pp = catalog.price_places(instrument, trade.trade_price)
+    qp = catalog.qty_places(instrument, trade.trade_qty)
     liq = _text(trade.liq_flag)
+    estimated = getattr(trade, "time_seen", False)
     return (
-        Cell(catalog.symbol(instrument)),
-        side_cell(trade.side),
-        Cell(fmt_time(trade.timestamp), "", trade.timestamp),
-        _amount(trade.trade_price, pp),
-        _amount(trade.trade_qty, qp),
-        _amount(trade.notional, cp),
-        _amount(trade.fee, cp),
+        text_cell(catalog.symbol(instrument), unread.get("instrument_id")),
+        side_cell(trade.side) if "side" not in unread else unreadable_cell(unread["side"]),
+        Cell(display.times(trade.timestamp, estimated=estimated), "estimated" if estimated else "", trade.timestamp),
+        amount_cell(trade.trade_price, pp, unread.get("trade_price")),
+        amount_cell(trade.trade_qty, qp, unread.get("trade_qty")),
+        derived_cell(trade.notional),
+        derived_cell(trade.fee) if "trade_fee_rate" not in unread else unreadable_cell(unread["trade_fee_rate"]),
         Cell(liq, "maker" if liq == "MAKER" else ""),
-        Cell(trade.order_id),
-        Cell(trade.external_id or ""),
+        Cell(trade.order_id or ""),
+        text_cell(trade.external_id, unread.get("external_id")),
     )
 
 
@@ -195,29 +264,33 @@ def trade_search(trade: Trade | TradeRecord, catalog: Catalog) -> str:
             catalog.symbol(trade.instrument_id),
             _text(trade.side),
             _text(trade.liq_flag),
-            trade.order_id,
+            trade.order_id or "",
             trade.external_id or "",
-            fmt_decimal(trade.trade_price, catalog.price_places(trade.instrument_id)),
+            fmt_amount(trade.trade_price),
         )
     )
 
 
-TRADES_WINDOW_NS = 24 * 3600 * NS_PER_SECOND  # the exchange reports the last 24 h of trades
+TRADES_WINDOW_NS = NS_PER_DAY  # the exchange reports the last 24 h of trades
 
 
-def trades_store(catalog: Catalog, cap: int = 1000, window_ns: int | None = TRADES_WINDOW_NS) -> TradeStore[Trade]:
+def trades_store(
+    display: Display | Catalog | None = None, cap: int = 1000, window_ns: int | None = TRADES_WINDOW_NS
+) -> TradeStore[Trade]:
     """Trades in, `TradeRecord`s kept (a compact copy of each `Trade`, same attributes, exact
-    amounts); those older than `window_ns` below the newest seen are dropped."""
+    amounts); those older than `window_ns` below the newest seen are dropped. A trade without a
+    readable time is placed at the moment it was first seen, marked as such."""
+    display = as_display(display)
     return TradeStore(
         TRADE_COLUMNS,
         key=lambda t: t.key,
-        render=lambda t: trade_row(t, catalog),
+        render=lambda t: trade_row(t, display),
         timestamp=lambda t: t.timestamp,
         cap=cap,
-        search=lambda t: trade_search(t, catalog),
+        search=lambda t: trade_search(t, display.catalog),
         sort_column=TRADE_TIME,
         sort_reverse=True,
-        compact=TradeCompactor(),
+        compact=TradeCompactor(now_ns=display.times.now_ns),
         window_ns=window_ns,
     )
 
@@ -236,29 +309,23 @@ class BalanceRow:
         return f"{self.client_id}:{self.line.asset_id}"
 
 
-def asset_places(catalog: Catalog, asset_id: str) -> int:
-    """Display places for an asset: its instruments' qty increment, else cents for a quote asset."""
-    for instrument in catalog.instruments.values():
-        if instrument.info.base_asset_id == asset_id:
-            return catalog.qty_places(instrument.id)
-    for instrument in catalog.instruments.values():
-        if instrument.info.quote_asset_id == asset_id:
-            return catalog.quote_places(instrument.id)
-    return DEFAULT_PLACES
-
-
-def balance_row(row: BalanceRow, catalog: Catalog) -> Row:
+def balance_row(row: BalanceRow, display: Display | Catalog) -> Row:
+    catalog = as_display(display).catalog
     line = row.line
-    places = asset_places(catalog, line.asset_id)
-    name = catalog.asset_name(line.asset_id)
+    unread = line.unreadable
+    asset = line.asset_id
+    name = catalog.asset_name(asset)
     if row.many_clients:
         name = f"{name} ({row.client_id})"
+    holds_raw = unread.get("order_hold") or unread.get("transfer_hold")
     return (
         Cell(name),
-        _amount(line.balance, places),
-        _amount(line.available, places),
-        _amount(line.on_hold, places),
-        _amount(line.unsettled, places),
+        amount_cell(line.balance, catalog.asset_places(asset, line.balance, column="total"), unread.get("balance")),
+        amount_cell(line.available, catalog.asset_places(asset, line.available, column="available"),
+                    unread.get("balance") or holds_raw),
+        amount_cell(line.on_hold, catalog.asset_places(asset, line.on_hold, column="hold"), holds_raw),
+        amount_cell(line.unsettled, catalog.asset_places(asset, line.unsettled, column="unsettled"),
+                    unread.get("unsettled")),
     )
 
 
@@ -268,19 +335,20 @@ def balance_rows(entities: Iterable[Balances]) -> list[BalanceRow]:
     return [BalanceRow(e.id, line, many) for e in entities for line in e.balances]
 
 
-def fee_summary(entities: Iterable[Balances], places: int = 2) -> str:
+def fee_summary(entities: Iterable[Balances]) -> str:
     entities = list(entities)
-    hold = sum((e.fees_hold for e in entities), Decimal(0))
-    unsettled = sum((e.unsettled_fees for e in entities), Decimal(0))
-    return f"fees hold {fmt_decimal(hold, places)} · unsettled fees {fmt_decimal(unsettled, places)}"
+    hold = sum((e.fees_hold or Decimal(0) for e in entities), Decimal(0))
+    unsettled = sum((e.unsettled_fees or Decimal(0) for e in entities), Decimal(0))
+    return f"fees hold {fmt_derived(hold, 2)} · unsettled fees {fmt_derived(unsettled, 2)}"
 
 
-def balances_store(catalog: Catalog) -> KeyedStore[BalanceRow]:
+def balances_store(display: Display | Catalog | None = None) -> KeyedStore[BalanceRow]:
+    display = as_display(display)
     return KeyedStore(
         BALANCE_COLUMNS,
         key=lambda r: r.key,
-        render=lambda r: balance_row(r, catalog),
-        fingerprint=lambda r: (r.line, r.many_clients),
+        render=lambda r: balance_row(r, display),
+        fingerprint=lambda r: (r.line, r.many_clients, tuple(r.line.unreadable.items())),
     )
 
 
@@ -333,41 +401,65 @@ class QuoteTracker:
 
 
 _GLYPH = {"up": "▲", "down": "▼", "": " "}
+EMPTY_SIDE = {"bid": "no bid", "ask": "no ask"}
 
 
 def _price_cell(value: Decimal | None, places: int, move: str) -> Cell:
     if value is None:
         return Cell("", "", None)
-    return Cell(f"{fmt_decimal(value, places)}{_GLYPH[move]}", move, value)
+    return Cell(f"{fmt_amount(value, places)}{_GLYPH[move]}", move, value)
 
 
-def quote_row(row: QuoteRow, catalog: Catalog) -> Row:
+def _side_cells(level: PriceLevel | None, side: str, pp: int, qp: int, move: str) -> tuple[Cell, Cell]:
+    """(price, quantity) of one side; an empty side (no level, a sentinel or a zero price) says so."""
+    if level is None or level.price is None:
+        raw = level.unreadable.get("price") if level is not None else None
+        if raw is not None:
+            return unreadable_cell(raw), Cell("")
+        return Cell(EMPTY_SIDE[side], "empty", None), Cell("")
+    return _price_cell(level.price, pp, move), amount_cell(level.qty, qp, level.unreadable.get("qty"))
+
+
+def mid_of(quote: MarketQuote) -> Decimal | None:
+    """The mid of a two-sided book; None when a side is empty."""
+    bid, ask, _ = _prices(quote)
+    return (bid + ask) / 2 if bid is not None and ask is not None else None
+
+
+def quote_row(row: QuoteRow, display: Display | Catalog) -> Row:
+    catalog = as_display(display).catalog
     quote = row.quote
     info = quote.info
-    pp = catalog.price_places(quote.id)
-    qp = catalog.qty_places(quote.id)
     bid, ask, last = _prices(quote)
+    last_qty = info.last_trade.qty if info.last_trade else None
+    bid_qty = info.best_bid.qty if info.best_bid else None
+    ask_qty = info.best_ask.qty if info.best_ask else None
+    pp = catalog.price_places(quote.id, bid, ask, last, column="quote")
+    qp = catalog.qty_places(quote.id, bid_qty, ask_qty, last_qty, column="quote-qty")
     spread = ask - bid if bid is not None and ask is not None else None
     mid = (ask + bid) / 2 if spread is not None else None
     bps = spread / mid * 10_000 if spread is not None and mid else None
+    bid_price, bid_size = _side_cells(info.best_bid, "bid", pp, qp, row.bid_move)
+    ask_price, ask_size = _side_cells(info.best_ask, "ask", pp, qp, row.ask_move)
     return (
         Cell(quote.symbol or catalog.symbol(quote.id)),
-        _amount(info.best_bid.qty if info.best_bid else None, qp),
-        _price_cell(bid, pp, row.bid_move),
-        _price_cell(ask, pp, row.ask_move),
-        _amount(info.best_ask.qty if info.best_ask else None, qp),
-        _amount(spread, pp),
+        bid_size,
+        bid_price,
+        ask_price,
+        ask_size,
+        derived_cell(spread, pp),
         Cell(fmt_bps(bps), "", bps),
         _price_cell(last, pp, row.last_move),
-        _amount(info.last_trade.qty if info.last_trade else None, qp),
+        amount_cell(last_qty, qp),
     )
 
 
-def quotes_store(catalog: Catalog) -> KeyedStore[QuoteRow]:
+def quotes_store(display: Display | Catalog | None = None) -> KeyedStore[QuoteRow]:
+    display = as_display(display)
     return KeyedStore(
         QUOTE_COLUMNS,
         key=lambda r: r.key,
-        render=lambda r: quote_row(r, catalog),
+        render=lambda r: quote_row(r, display),
         fingerprint=lambda r: (r.quote, r.bid_move, r.ask_move, r.last_move),
         sort_column=0,
     )

@@ -132,6 +132,7 @@ class KeyedStore(Generic[T]):
         self.sort_reverse = sort_reverse
         self.filter_text = ""
         self.version = 0  # bumped whenever rows or view change
+        self.unreadable: set[Key] = set()  # rows with a value that did not parse (shown marked)
 
     def _display(self, item: T) -> Row:
         """The rendered row with any control character made visible (a server string must never
@@ -141,6 +142,18 @@ class KeyedStore(Generic[T]):
             return row
         return tuple(cell if cell.text.isprintable() else cell._replace(text=printable(cell.text)) for cell in row)
 
+    def _keep_row(self, key: Key, row: Row) -> Row:
+        self.rows[key] = row
+        if any(cell.style == UNREADABLE for cell in row):
+            self.unreadable.add(key)
+        else:
+            self.unreadable.discard(key)
+        return row
+
+    def _drop_row(self, key: Key) -> None:
+        self.rows.pop(key, None)
+        self.unreadable.discard(key)
+
     # --- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -149,7 +162,7 @@ class KeyedStore(Generic[T]):
     def row(self, key: Key) -> Row:
         row = self.rows.get(key)
         if row is None:
-            row = self.rows[key] = self._display(self.items[key])
+            row = self._keep_row(key, self._display(self.items[key]))
         return row
 
     @property
@@ -184,7 +197,7 @@ class KeyedStore(Generic[T]):
             self._merge(item, diff, seen)
         for key in [k for k in self.items if k not in seen]:
             del self.items[key]
-            self.rows.pop(key, None)
+            self._drop_row(key)
             self._prints.pop(key, None)
             self._search_cache.pop(key, None)
             diff.removed.append(key)
@@ -208,7 +221,7 @@ class KeyedStore(Generic[T]):
         if old_print is _MISSING:
             self.items[key] = item
             self._prints[key] = fingerprint
-            self.rows[key] = self._display(item)
+            self._keep_row(key, self._display(item))
             diff.added.append(key)
             return
         if old_print == fingerprint:
@@ -216,14 +229,26 @@ class KeyedStore(Generic[T]):
         self.items[key] = item
         self._prints[key] = fingerprint
         self._search_cache.pop(key, None)
-        old_row = self.rows.get(key)
-        new_row = self.rows[key] = self._display(item)
+        self._changed_cells(key, self.rows.get(key), self._keep_row(key, self._display(item)), diff)
+
+    @staticmethod
+    def _changed_cells(key: Key, old_row: Row | None, new_row: Row, diff: Diff) -> None:
         if old_row is None or len(old_row) != len(new_row):
             diff.changed[key] = tuple(range(len(new_row)))
             return
         changed = tuple(i for i, (a, b) in enumerate(zip(old_row, new_row, strict=True)) if a != b)
         if changed:
             diff.changed[key] = changed
+
+    def rerender(self, keys: Iterable[Key] | None = None) -> Diff:
+        """Format rows again (all formatted ones, or `keys`): their alignment, a time or the day
+        changed while the records did not. Returns the cells that changed."""
+        diff = Diff()
+        for key in list(self.rows) if keys is None else [k for k in keys if k in self.rows]:
+            self._search_cache.pop(key, None)
+            self._changed_cells(key, self.rows[key], self._keep_row(key, self._display(self.items[key])), diff)
+        self._after_write(diff)
+        return diff
 
     def _after_write(self, diff: Diff) -> None:
         if not (diff.added or diff.removed or diff.changed):
@@ -290,6 +315,7 @@ class KeyedStore(Generic[T]):
 
 
 _MISSING = object()
+UNREADABLE = "unreadable"  # the style token of a cell whose value did not parse
 
 
 class TradeStore(KeyedStore[T]):
@@ -359,8 +385,8 @@ class TradeStore(KeyedStore[T]):
             key = self._key(item)
             if key in kept:
                 continue  # de-duplicated: trades never change once reported
-            ts = self._timestamp(item)
-            kept[key] = self.compact(item)
+            record = kept[key] = self.compact(item)
+            ts = self._timestamp(record)  # the kept record's: a trade without a time is stamped when seen
             new.append(key)
             if newest is None or ts > newest:
                 newest = ts
@@ -376,7 +402,7 @@ class TradeStore(KeyedStore[T]):
         after = set(self.view)
         diff.removed = [k for k in before if k not in after]  # fell off the display cap or expired
         for key in diff.removed:
-            self.rows.pop(key, None)  # formatted again (lazily) should it come back into view
+            self._drop_row(key)  # formatted again (lazily) should it come back into view
         diff.added = [k for k in diff.added if k in after]
         if expired:
             self.expired += len(expired)
@@ -411,7 +437,7 @@ class TradeStore(KeyedStore[T]):
         del self._order[:end]
         for key in gone:
             del self.items[key]
-            self.rows.pop(key, None)
+            self._drop_row(key)
             self._search_cache.pop(key, None)
         return gone
 

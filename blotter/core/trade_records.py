@@ -13,12 +13,15 @@ un-shared id strings and three Decimals); a session holds 100,000 of them. A `Tr
   would keep the allocator's whole block of the model's memory resident).
 
 `notional` and `fee` are computed exactly as `Trade`'s properties compute them; `key` is the
-model's `key` (the match id, else its composite), kept.
+model's `key` ((match id, order id, side), else a composite), kept. A trade with no readable time
+is stamped when first seen and flagged `time_seen`.
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +54,8 @@ class TradeRecord(TradeAmounts):
         "trade_price",
         "trade_qty",
         "trade_fee_rate",
+        "unreadable",
+        "time_seen",
     )
 
     key: str
@@ -65,7 +70,8 @@ class TradeRecord(TradeAmounts):
     trade_price: Decimal | None
     trade_qty: Decimal | None
     trade_fee_rate: Decimal | None
-
+    unreadable: dict[str, str]  # what did not parse (shared empty dict when all did)
+    time_seen: bool  # no readable time came: `timestamp` is when the blotter first saw it
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TradeRecord):
@@ -82,6 +88,7 @@ class TradeRecord(TradeAmounts):
 
 
 _AMOUNTS = ("trade_price", "trade_qty", "trade_fee_rate")
+_NOTHING: dict[str, str] = {}
 
 
 class TradeCompactor:
@@ -92,8 +99,9 @@ class TradeCompactor:
     by the decimal string, so `1.0` and `1.00` (equal, but written differently) stay distinct.
     Both caches are cleared when they reach `max_entries` (hostile or endless distinct values)."""
 
-    def __init__(self, max_entries: int = 50_000) -> None:
+    def __init__(self, max_entries: int = 50_000, now_ns: Callable[[], int] = time.time_ns) -> None:
         self.max_entries = max_entries
+        self.now_ns = now_ns
         self._amounts: dict[str, Decimal] = {}
         self._texts: dict[str, str] = {}
 
@@ -128,7 +136,11 @@ class TradeCompactor:
         record = TradeRecord.__new__(TradeRecord)
         match_id = _copied(trade.match_id)
         record.match_id = match_id
-        record.timestamp = int(trade.timestamp) + 0  # + 0: a new int object (not the model's)
+        seen = trade.timestamp is None
+        record.time_seen = seen
+        record.timestamp = self.now_ns() if seen else int(trade.timestamp) + 0  # + 0: not the model's int
+        unread = trade._unreadable  # a trade has no nested records: its own set-aside values are all
+        record.unreadable = dict(unread) if unread else _NOTHING
         record.client_id = text(trade.client_id)  # type: ignore[assignment]
         record.instrument_id = text(trade.instrument_id)  # type: ignore[assignment]
         record.side = text(trade.side)  # type: ignore[assignment]
@@ -138,5 +150,5 @@ class TradeCompactor:
         record.trade_price = amount(trade.trade_price)
         record.trade_qty = amount(trade.trade_qty)
         record.trade_fee_rate = amount(trade.trade_fee_rate)
-        record.key = match_id or trade.key  # `Trade.key`: the match id, else a (new) composite string
+        record.key = trade.key  # (match id, order id, side): both sides of a self-match are kept
         return record

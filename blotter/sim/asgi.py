@@ -2,6 +2,16 @@
 
 Both prefixes (`/api/v1`, `/v1/cefi`), plural and deprecated singular paths, both API versions,
 HMAC auth with the 15 s / 1 s window, RFC 7807 errors, and validation like the real API.
+
+`wire` picks the dialect (`dialect.py`): "sim" (the default) or "real", what the real exchange may
+send. Besides the record shapes, real mode differs here in:
+- paging: the `cursor` parameter is ignored (each answer starts from `skip` again, with the same
+  `next_cursor`), as a gateway was seen doing; `skip`/`size` work in both versions and modes;
+- VWAP quotes: the v1.0.3 request (no `side`/`qty_unit`) is a 400 naming the missing fields;
+- health: degraded (HTTP 503) unless the `health` fault says "healthy".
+In both modes `GET /health` answers `{status, timestamp, service}` (503 when degraded), and
+`POST markets/quote` with `side` and `qty_unit` answers v1.0.4 `{qty, price}`, plus `notional` and
+`notional_residual` under v2026_01_23.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..api.models import ModifyInfo, NewTransfer, OrderInfo
+from . import dialect
+from .dialect import REAL, RequestIds, check_wire, to_wire
 from .engine import Exchange, SimError
 from .fault_injection import FaultConfig, FaultMiddleware
 from .signing import DEMO_CREDENTIALS, AuthFailure, Credentials, verify
@@ -40,6 +52,7 @@ ENUMS = {
     "type": ("LIMIT", "MARKET"),
     "tif": ("GTC", "IOC"),
     "stp": ("NONE", "CANCEL_AGGRESSIVE", "CANCEL_BOTH"),
+    "qty_unit": ("BASE", "QUOTE"),
 }
 
 
@@ -73,6 +86,14 @@ class Listing:
     items: list[Any]
 
 
+@dataclass
+class Reply:
+    """An answer with a status other than 200 that is still not a problem (a degraded health)."""
+
+    body: Any
+    status: int = 200
+
+
 def _decimal(value: Any, name: str, *, positive: bool = True) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise SimError(400, f"Invalid {name}", f"{name} must be a decimal string")
@@ -83,6 +104,11 @@ def _decimal(value: Any, name: str, *, positive: bool = True) -> Decimal:
     if not number.is_finite() or (positive and number <= 0):
         raise SimError(400, f"Invalid {name}", f"{name} must be greater than zero")
     return number
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal string without trailing zeros or exponent ("1.5", "0", "97000")."""
+    return format(value.normalize(), "f")
 
 
 def _enum(value: Any, name: str) -> str:
@@ -139,14 +165,6 @@ def _decode_cursor(cursor: str) -> int:
     raise SimError(400, "Invalid cursor", "cursor is not one this server issued")
 
 
-def _wire(value: Any) -> Any:
-    if hasattr(value, "to_wire"):
-        return value.to_wire()
-    if isinstance(value, list):
-        return [_wire(item) for item in value]
-    return value
-
-
 class Simulator:
     """Holds the exchange, credentials and faults; builds the Starlette app."""
 
@@ -156,11 +174,14 @@ class Simulator:
         credentials: Credentials = DEMO_CREDENTIALS,
         faults: FaultConfig | None = None,
         lenient_userid: bool = False,
+        wire: str | None = None,
     ) -> None:
         self.exchange = exchange
         self.credentials = credentials
         self.faults = faults or FaultConfig()
         self.lenient_userid = lenient_userid
+        self.wire = check_wire(wire or exchange.wire)  # None: the exchange's own mode
+        self.request_ids = RequestIds(exchange.seed)
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -184,24 +205,30 @@ class Simulator:
         return JSONResponse(payload, status_code=status, headers=self._headers(version),
                             media_type="application/problem+json")
 
+    def _page(self, call: Call, items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+        size = _int_param(call, "size", 10, 1, 100)
+        offset = _int_param(call, "skip", 0, 0, 2_147_483_647)
+        cursor = call.query.get("cursor")
+        if cursor and call.version == V2026 and self.wire != REAL:  # the real gateway ignores it
+            offset = _decode_cursor(cursor)
+        more = offset + size < len(items)
+        return items[offset : offset + size], dialect.pagination(
+            self.wire, size, _encode_cursor(offset + size) if more else None
+        )
+
     def success(self, call: Call, result: Any) -> Response:
+        status = 200
+        if isinstance(result, Reply):
+            result, status = result.body, result.status
+        page = None
         if isinstance(result, Listing):
-            size = _int_param(call, "size", 10, 1, 100)
-            skip = _int_param(call, "skip", 0, 0, 2_147_483_647)
-            cursor = call.query.get("cursor")
-            offset = _decode_cursor(cursor) if (cursor and call.version == V2026) else skip
-            page = result.items[offset : offset + size]
-            if call.version == V2024:
-                return JSONResponse(_wire(page), headers=self._headers(call.version))
-            more = offset + size < len(result.items)
-            pagination = {"size": size, "next_cursor": _encode_cursor(offset + size) if more else None}
-            return JSONResponse({"data": _wire(page), "pagination": pagination}, headers=self._headers(call.version))
-        data = _wire(result)
+            result, page = self._page(call, result.items)
+        elif isinstance(result, list):
+            page = dialect.pagination(self.wire, len(result), None)
+        data = to_wire(result, self.wire)
         if call.version == V2026:
-            data = {"data": data}
-            if isinstance(result, list):
-                data["pagination"] = {"size": len(result), "next_cursor": None}
-        return JSONResponse(data, headers=self._headers(call.version))
+            data = dialect.envelope(self.wire, data, page, self.request_ids)
+        return JSONResponse(data, status_code=status, headers=self._headers(call.version))
 
     def endpoint(
         self, handler: Callable[[Call], Awaitable[Any] | Any], *, auth: bool = True, userid_optional: bool = False
@@ -234,8 +261,9 @@ class Simulator:
 
     # --- handlers -------------------------------------------------------------------------------
 
-    def health(self, call: Call) -> dict:
-        return {"status": "ok"}
+    def health(self, call: Call) -> Reply:
+        status = self.faults.health or ("degraded" if self.wire == REAL else "healthy")
+        return Reply(dialect.health_body(status, self.server_seconds()), 503 if status == "degraded" else 200)
 
     def versions(self, call: Call) -> list[dict]:
         return [
@@ -256,15 +284,28 @@ class Simulator:
     def quotes(self, call: Call) -> list:
         wanted = call.query.get("instrument_id")
         if wanted is not None:
-            self.exchange.market(wanted)
+            self.exchange.check_instrument(wanted)
         return [q for q in self.exchange.quotes() if wanted is None or q.id == wanted]
 
     def vwap(self, call: Call) -> dict:
         body = call.json()
         if not isinstance(body.get("instrument_id"), str):
             raise SimError(400, "Missing instrument_id", "instrument_id is required")
-        quote, amount = self.exchange.vwap(body["instrument_id"], _decimal(body.get("qty"), "qty"))
-        return {"quote": format(quote, "f"), "buy_amount": format(amount, "f")}
+        qty = _decimal(body.get("qty"), "qty")
+        missing = [name for name in ("side", "qty_unit") if body.get(name) in (None, "")]
+        if len(missing) == 2 and self.wire != REAL:  # the v1.0.3 request: buy `qty` of quote asset
+            quote, amount = self.exchange.vwap(body["instrument_id"], qty)
+            return {"quote": format(quote, "f"), "buy_amount": format(amount, "f")}
+        if missing:
+            raise SimError(400, f"Missing {' and '.join(missing)}",
+                           "side (BUY|SELL) and qty_unit (BASE|QUOTE) are required (API v1.0.4)")
+        fill = self.exchange.vwap_quote(body["instrument_id"], qty, _enum(body["side"], "side"),
+                                        _enum(body["qty_unit"], "qty_unit"))
+        answer = {"qty": _plain(fill.qty), "price": _plain(fill.price)}
+        if call.version == V2026:
+            answer["notional"] = _plain(fill.notional)
+            answer["notional_residual"] = _plain(fill.residual)
+        return answer
 
     def clients(self, call: Call) -> list:
         wanted_id, mnemonic = call.query.get("id"), call.query.get("mnemonic")
@@ -526,7 +567,8 @@ def create_app(
     credentials: Credentials = DEMO_CREDENTIALS,
     faults: FaultConfig | None = None,
     lenient_userid: bool = False,
+    wire: str | None = None,
 ) -> FaultMiddleware:
-    """The ASGI app: the API wrapped in fault injection."""
-    simulator = Simulator(exchange, credentials, faults, lenient_userid)
+    """The ASGI app: the API wrapped in fault injection. `wire` None speaks the exchange's mode."""
+    simulator = Simulator(exchange, credentials, faults, lenient_userid, wire)
     return FaultMiddleware(simulator.app(), simulator.faults, exchange.seed, simulator.server_seconds)

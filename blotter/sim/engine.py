@@ -2,6 +2,17 @@
 
 Everything random comes from one `random.Random(seed)` and every time from the injected clock, so
 the same seed and the same sequence of calls give the same market. Amounts are `Decimal`.
+
+`wire="real"` changes what the engine does, not how it is written on the wire (that is `dialect`):
+- an instrument that is listed but not trading yet (`LISTED`, status OPENING, an empty book);
+  orders and VWAP quotes on it are refused with 400 "Instrument not open";
+- an order entering the book matches our clients' resting orders that it reaches before the
+  synthetic top of book (price, then time priority). Two orders of one client then trade with
+  each other under STP NONE: two trades, one match id, one BUY and one SELL (a self-match). Under
+  any other STP the client's own resting orders are passed over (the cancel variants are not modelled);
+- one in five seeded historical matches is such a pair, and the demo flow now and then crosses
+  two of its own orders inside the spread.
+In `sim` mode the engine draws exactly the same random numbers as it always has.
 """
 
 from __future__ import annotations
@@ -10,7 +21,7 @@ import bisect
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
@@ -42,6 +53,11 @@ DAY_NS = 24 * 3600 * NS
 TAKER_FEE = Decimal("0.0005")
 MAKER_FEE = Decimal("0.0002")
 OPEN = ("NEW_PENDING", "ACTIVE", "CANCEL_PENDING", "MODIFY_PENDING")
+WIRES = ("sim", "real")
+SELF_MATCH_SHARE = 0.2  # real mode: the share of seeded historical matches that are self-matches
+BOOK_LEVELS = 1000  # a VWAP walk gives up after this many synthetic levels
+LEVEL_GROWTH = Decimal("1.5")  # each synthetic level one tick further holds 1.5 times the one before
+VWAP_PLACES = Decimal("0.00000001")
 
 
 class SimError(Exception):
@@ -70,6 +86,8 @@ SPECS = (
     Spec("ETH-PYUSD", "ETH", "PYUSD", Decimal("0.01"), Decimal("0.001"), Decimal("3400"), 0.0006),
     Spec("SOL-PYUSD", "SOL", "PYUSD", Decimal("0.001"), Decimal("0.01"), Decimal("190"), 0.0008),
 )
+# Real mode: listed, not trading yet (an empty book, no last trade).
+LISTED = (Spec("AVAX-PYUSD", "AVAX", "PYUSD", Decimal("0.001"), Decimal("0.01"), Decimal("35"), 0.0008),)
 ASSETS = ("USD", "PYUSD", "BTC", "ETH", "SOL")
 START_BALANCES = {"PYUSD": Decimal("10000000"), "BTC": Decimal("100"), "ETH": Decimal("1000"), "SOL": Decimal("20000")}
 
@@ -101,6 +119,17 @@ class Market:
     @property
     def ask(self) -> Decimal:
         return self.bid + self.tick * self.spread_ticks
+
+
+@dataclass(frozen=True)
+class VwapFill:
+    """A VWAP quote (v1.0.4): `qty` base units at average `price`, costing `notional`; `residual`
+    is the quote amount asked for that buys less than one lot (QUOTE requests only)."""
+
+    qty: Decimal
+    price: Decimal
+    notional: Decimal
+    residual: Decimal
 
 
 @dataclass
@@ -191,7 +220,11 @@ class Exchange:
         demo_flow: bool = False,
         seed_orders: int = 0,
         seed_trades: int = 0,
+        wire: str = "sim",
     ) -> None:
+        if wire not in WIRES:
+            raise ValueError(f"wire must be one of {', '.join(WIRES)}, not {wire!r}")
+        self.wire = wire
         self.seed = seed
         self.clock = clock or time.time_ns
         self.rng = random.Random(seed)
@@ -208,25 +241,10 @@ class Exchange:
             self.assets[asset_id] = Asset(id=asset_id, status="ACTIVE", info=AssetInfo(name=name))
         self.markets: dict[str, Market] = {}
         for spec in SPECS:
-            instrument_id = self._new_id()
-            instrument = Instrument(
-                id=instrument_id,
-                status="ACTIVE",
-                info=InstrumentInfo(
-                    symbol=spec.symbol,
-                    reference_price=spec.reference_price,
-                    base_asset_id=self.asset_ids[spec.base],
-                    quote_asset_id=self.asset_ids[spec.quote],
-                    price_limit_window_secs=60,
-                    price_limit_percent=Decimal("10"),
-                    price_bands_percent=Decimal("5"),
-                    price_increment=spec.price_increment,
-                    qty_increment=spec.qty_increment,
-                ),
-            )
+            instrument = self._instrument(spec, "ACTIVE")
             market = Market(instrument, spec, spec.reference_price)
             self._refresh_book(market)
-            self.markets[instrument_id] = market
+            self.markets[instrument.id] = market
         self.accounts: dict[str, Account] = {}
         organization = "5b1f6f0e-2a3c-4d5e-8f90-a1b2c3d4e5f6"
         for client_id, mnemonic in ((user_id, "DESK-1"), (self._new_id(), "DESK-1-SUB")):
@@ -238,6 +256,11 @@ class Exchange:
             )
             balances = {self.asset_ids[name]: amount for name, amount in START_BALANCES.items()}
             self.accounts[client_id] = Account(client, balances, {}, {})
+        self.listed: dict[str, Instrument] = {}  # listed but not trading: no market, no book
+        if wire == "real":
+            for spec in LISTED:
+                self._list(spec)
+        self._crosses = 0
         self.orders: dict[str, SimOrder] = {}
         self.by_external: dict[tuple[str, str], str] = {}
         self.trades: list[Trade] = []  # ascending timestamp
@@ -268,6 +291,33 @@ class Exchange:
 
     # --- reference data -------------------------------------------------------------------------
 
+    def _instrument(self, spec: Spec, status: str) -> Instrument:
+        return Instrument(
+            id=self._new_id(),
+            status=status,
+            info=InstrumentInfo(
+                symbol=spec.symbol,
+                reference_price=spec.reference_price,
+                base_asset_id=self.asset_ids[spec.base],
+                quote_asset_id=self.asset_ids[spec.quote],
+                price_limit_window_secs=60,
+                price_limit_percent=Decimal("10"),
+                price_bands_percent=Decimal("5"),
+                price_increment=spec.price_increment,
+                qty_increment=spec.qty_increment,
+            ),
+        )
+
+    def _list(self, spec: Spec) -> None:
+        """An instrument (and its base asset) that is listed but does not trade yet."""
+        if spec.base not in self.asset_ids:
+            asset_id = self._new_id()
+            self.asset_ids[spec.base] = asset_id
+            self.assets[asset_id] = Asset(id=asset_id, status="ACTIVE", info=AssetInfo(name=spec.base))
+        instrument = self._instrument(spec, "OPENING")
+        self.listed[instrument.id] = instrument
+        self._listed_at = self.clock()
+
     def instruments(self) -> list[Instrument]:
         with self.lock:
             result = []
@@ -279,17 +329,39 @@ class Exchange:
                     last_24hr_volume=sum((q for _, q in recent), Decimal(0)),
                 )
                 result.append(market.instrument.model_copy(update={"stats": stats}))
+            quiet = InstrumentStats(last_24hr_notional=Decimal("0.00"), last_24hr_volume=Decimal(0))
+            result += [i.model_copy(update={"stats": quiet}) for i in self.listed.values()]
             return result
 
     def market(self, instrument_id: str) -> Market:
+        """The trading market of an instrument; 400 for one that is unknown or not open."""
         market = self.markets.get(instrument_id)
         if market is None:
-            raise SimError(400, "Unknown instrument", f"instrument_id {instrument_id} does not exist")
+            self.check_instrument(instrument_id)
+            listed = self.listed[instrument_id]
+            raise SimError(400, "Instrument not open",
+                           f"{listed.info.symbol} is {listed.status}: it does not trade yet")
         return market
+
+    def check_instrument(self, instrument_id: str) -> None:
+        """400 unless the instrument exists (trading or only listed)."""
+        if instrument_id not in self.markets and instrument_id not in self.listed:
+            raise SimError(400, "Unknown instrument", f"instrument_id {instrument_id} does not exist")
 
     def quotes(self) -> list[MarketQuote]:
         with self.lock:
-            return [self._quote(m) for m in self.markets.values()]
+            return [self._quote(m) for m in self.markets.values()] + [
+                self._empty_quote(i) for i in self.listed.values()
+            ]
+
+    def _empty_quote(self, instrument: Instrument) -> MarketQuote:
+        """Nothing rests and nothing has traded: no price on either side (`dialect` writes the wire's)."""
+        empty = PriceLevel(qty=Decimal(0), order_count=0)
+        return MarketQuote(
+            id=instrument.id,
+            symbol=instrument.info.symbol,
+            info=QuoteInfo(best_bid=empty, best_ask=empty, last_update=self._listed_at),
+        )
 
     def _quote(self, market: Market) -> MarketQuote:
         last = None
@@ -329,6 +401,60 @@ class Exchange:
                 raise SimError(400, "Insufficient liquidity", "the book cannot fill this quantity")
             bought = bought.quantize(Decimal("0.00000001"), rounding=ROUND_DOWN)
             return (notional / bought).quantize(market.tick / 100), bought
+
+    def _levels(self, market: Market, side: str) -> Iterator[tuple[Decimal, Decimal]]:
+        """The synthetic book a taker on `side` walks: the top level, then each level one tick
+        worse and `LEVEL_GROWTH` times deeper; a bid level at or below zero ends it."""
+        if side == "BUY":
+            price, qty, step = market.ask, market.ask_qty, market.tick
+        else:
+            price, qty, step = market.bid, market.bid_qty, -market.tick
+        for _ in range(BOOK_LEVELS):
+            if price <= 0:
+                return
+            yield price, qty
+            price += step
+            qty *= LEVEL_GROWTH
+
+    def vwap_quote(self, instrument_id: str, qty: Decimal, side: str, qty_unit: str) -> VwapFill:
+        """v1.0.4: take `qty` from the asks (BUY) or the bids (SELL). `qty` is base units (BASE) or
+        a quote amount (QUOTE), which buys whole lots only; what is left over is the residual."""
+        with self.lock:
+            market = self.market(instrument_id)
+            if qty <= 0:
+                raise SimError(400, "Invalid qty", "qty must be greater than zero")
+            take = self._take_base if qty_unit == "BASE" else self._take_quote
+            base, notional = take(market, side, qty)
+            residual = qty - notional if qty_unit == "QUOTE" else Decimal(0)
+            if not base:  # less than one lot: quote the top of the book
+                price = next(self._levels(market, side))[0]
+            else:
+                price = (notional / base).quantize(VWAP_PLACES, rounding=ROUND_HALF_EVEN)
+            return VwapFill(qty=base, price=price, notional=notional, residual=residual)
+
+    def _take_base(self, market: Market, side: str, wanted: Decimal) -> tuple[Decimal, Decimal]:
+        remaining, notional = wanted, Decimal(0)
+        for price, level_qty in self._levels(market, side):
+            taken = min(remaining, level_qty)
+            notional += price * taken
+            remaining -= taken
+            if not remaining:
+                return wanted, notional
+        raise SimError(400, "Insufficient liquidity", "the book cannot fill this quantity")
+
+    def _take_quote(self, market: Market, side: str, amount: Decimal) -> tuple[Decimal, Decimal]:
+        lot = market.spec.qty_increment
+        base, notional = Decimal(0), Decimal(0)
+        for price, level_qty in self._levels(market, side):
+            if amount - notional >= price * level_qty:
+                base += level_qty
+                notional += price * level_qty
+                continue
+            lots = ((amount - notional) / price / lot).to_integral_value(rounding=ROUND_DOWN)
+            base += lots * lot
+            notional += price * lots * lot
+            return base, notional
+        raise SimError(400, "Insufficient liquidity", "the book cannot fill this amount")
 
     # --- clients and balances -------------------------------------------------------------------
 
@@ -595,7 +721,8 @@ class Exchange:
         crosses = order.price is None or (
             order.price >= market.ask if order.side == "BUY" else order.price <= market.bid
         )
-        if "ALO" in order.exec_inst_flags and crosses:
+        resting = self._reachable_resting(order, market) if self.wire == "real" else []
+        if "ALO" in order.exec_inst_flags and (crosses or resting):
             return self._reject(order, "ALO would take liquidity")
         account = self.accounts[order.client_id]
         if order.side == "BUY":
@@ -610,7 +737,11 @@ class Exchange:
         order.status = "ACTIVE"
         order.updated = self.now()
         self._activity(order, "REPORT_CONFIRM", order.updated)
-        if crosses:
+        for other in resting:
+            if order.status != "ACTIVE":
+                break
+            self._match(order, other, min(order.leaves, other.leaves))
+        if crosses and order.status == "ACTIVE":
             self._take(order, market)
         if order.status == "ACTIVE" and (order.type == "MARKET" or order.tif == "IOC"):
             self._finish(order, "CANCELED", "REPORT_CANCELED")
@@ -627,7 +758,47 @@ class Exchange:
         if qty > 0:
             self._fill(order, price, qty, "TAKER")
 
+    def _stp(self, order: SimOrder) -> str:
+        return str(order.stp or self.accounts[order.client_id].client.info.self_trade_prevention or "NONE")
+
+    def _reachable_resting(self, order: SimOrder, market: Market) -> list[SimOrder]:
+        """Our clients' resting orders that `order` trades with before the synthetic top of book,
+        best price first, then oldest. Only those priced at least as well as that top qualify, so
+        price priority holds against the synthetic book too."""
+        buy = order.side == "BUY"
+        top = market.ask if buy else market.bid
+
+        def reachable(other: SimOrder) -> bool:
+            if (other.instrument_id != order.instrument_id or other.side == order.side
+                    or other.status != "ACTIVE" or other.price is None or other is order):
+                return False
+            if other.client_id == order.client_id and self._stp(order) != "NONE":
+                return False
+            if buy:
+                return other.price <= top and (order.price is None or other.price <= order.price)
+            return other.price >= top and (order.price is None or other.price >= order.price)
+
+        found = [other for other in self.orders.values() if reachable(other)]
+        found.sort(key=lambda other: (other.price if buy else -other.price, other.created))
+        return found
+
+    def _match(self, aggressor: SimOrder, resting: SimOrder, qty: Decimal) -> None:
+        """One match between two of our orders at the resting price: both sides share its id and time."""
+        assert resting.price is not None
+        ts = self.now()
+        match_id = str(self.rng.getrandbits(126))
+        self._execute(resting, resting.price, qty, "MAKER", ts, match_id)
+        self._execute(aggressor, resting.price, qty, "TAKER", ts, match_id)
+        self._print(self.markets[aggressor.instrument_id], resting.price, qty, ts)
+
     def _fill(self, order: SimOrder, price: Decimal, qty: Decimal, liquidity: str) -> None:
+        """A fill against the synthetic market (the other side is not one of our orders)."""
+        ts = self.now()
+        self._execute(order, price, qty, liquidity, ts, str(self.rng.getrandbits(126)))
+        self._print(self.markets[order.instrument_id], price, qty, ts)
+
+    def _execute(self, order: SimOrder, price: Decimal, qty: Decimal, liquidity: str, ts: int, match_id: str) -> None:
+        """One side of a match: balances, hold, the order's fill, the trade and activity records."""
         market = self.markets[order.instrument_id]
         spec = market.spec
         account = self.accounts[order.client_id]
@@ -648,16 +819,14 @@ class Exchange:
             self._adjust(account.balances, quote, notional - fee)
         order.executed += qty
         order.notional += notional
-        ts = self.now()
         order.updated = ts
         trade = Trade(
             client_id=order.client_id, external_id=order.external_id, instrument_id=order.instrument_id,
             msg_type="REPORT_TRADE", timestamp=ts, side=order.side, order_id=order.id, trade_price=price,
-            trade_qty=qty, trade_fee_rate=rate, liq_flag=liquidity, match_id=str(self.rng.getrandbits(126)),
+            trade_qty=qty, trade_fee_rate=rate, liq_flag=liquidity, match_id=match_id,
         )
         self.trades.append(trade)
         self._trade_ts.append(ts)
-        self._print(market, price, qty, ts)
         self._activity(order, "REPORT_TRADE", ts)
         if order.executed == order.qty:
             order.status = "FILLED"
@@ -798,26 +967,62 @@ class Exchange:
             now = self.clock()
             markets = list(self.markets.values())
             stamps = sorted(rng.randrange(now - DAY_NS + 60 * NS, now - NS) for _ in range(count))
-            new = []
-            for ts in stamps:
+            new: list[Trade] = []
+            index = 0
+            while index < len(stamps):
+                ts = stamps[index]
                 market = markets[rng.randrange(len(markets))]
                 spec = market.spec
                 price = (spec.reference_price * Decimal(repr(rng.uniform(0.97, 1.03))) / spec.price_increment)
                 price = price.quantize(Decimal(1)) * spec.price_increment
                 maker = rng.random() < 0.6
-                new.append(
-                    Trade(
-                        client_id=client_id, external_id=f"hist-{rng.getrandbits(40):x}",
-                        instrument_id=market.instrument.id, msg_type="REPORT_TRADE", timestamp=ts,
-                        side="BUY" if rng.random() < 0.5 else "SELL", order_id=self._new_id(), trade_price=price,
-                        trade_qty=spec.qty_increment * rng.randint(1, 100),
-                        trade_fee_rate=MAKER_FEE if maker else TAKER_FEE, liq_flag="MAKER" if maker else "TAKER",
-                        match_id=str(rng.getrandbits(126)),
-                    )
+                # A self-match takes two of the `count` fills (the next stamp is left unused).
+                pair = self.wire == "real" and index + 1 < len(stamps) and rng.random() < SELF_MATCH_SHARE
+                trade = Trade(
+                    client_id=client_id, external_id=f"hist-{rng.getrandbits(40):x}",
+                    instrument_id=market.instrument.id, msg_type="REPORT_TRADE", timestamp=ts,
+                    side="BUY" if rng.random() < 0.5 else "SELL", order_id=self._new_id(), trade_price=price,
+                    trade_qty=spec.qty_increment * rng.randint(1, 100),
+                    trade_fee_rate=MAKER_FEE if maker else TAKER_FEE, liq_flag="MAKER" if maker else "TAKER",
+                    match_id=str(rng.getrandbits(126)),
                 )
+                new.append(trade)
+                if pair:
+                    new.append(self._other_side(trade, f"hist-{rng.getrandbits(40):x}"))
+                index += 2 if pair else 1
             merged = sorted(self.trades + new, key=lambda t: t.timestamp)
             self.trades = merged
             self._trade_ts = [t.timestamp for t in merged]
+
+    def _other_side(self, trade: Trade, external_id: str) -> Trade:
+        """The opposite side of `trade`'s match for the same client: another order, same match id."""
+        maker = str(trade.liq_flag) != "MAKER"
+        return trade.model_copy(update={
+            "external_id": external_id, "side": "SELL" if str(trade.side) == "BUY" else "BUY",
+            "order_id": self._new_id(), "liq_flag": "MAKER" if maker else "TAKER",
+            "trade_fee_rate": MAKER_FEE if maker else TAKER_FEE,
+        })
+
+    def cross_own_orders(self, client_id: str | None = None) -> tuple[Order, Order]:
+        """Two orders of one client that meet inside the spread (STP NONE): a resting limit one tick
+        inside the touch, then an IOC on the other side at its price. Returns (maker, taker)."""
+        with self.lock:
+            client_id = client_id or self.user_id
+            rng = self.rng
+            market = list(self.markets.values())[rng.randrange(len(self.markets))]
+            side = "BUY" if rng.random() < 0.5 else "SELL"
+            # The spread is at least two ticks, so one tick inside the touch never reaches the other side.
+            price = market.bid + market.tick if side == "BUY" else market.ask - market.tick
+            qty = market.spec.qty_increment * rng.randint(1, 20)
+            self._crosses += 1
+            ids = []
+            for suffix, order_side, tif in (("m", side, "GTC"), ("t", "SELL" if side == "BUY" else "BUY", "IOC")):
+                info = OrderInfo(client_id=client_id, instrument_id=market.instrument.id, side=order_side,
+                                 type="LIMIT", qty=qty, price=price, tif=tif, stp="NONE")
+                created = self.create_order(f"self-{self._crosses}-{suffix}", info, parent_id="2")
+                self._confirm(self.orders[created.id])
+                ids.append(created.id)
+            return self.orders[ids[0]].to_model(), self.orders[ids[1]].to_model()
 
     def _demo_flow(self) -> None:
         """Another application of the same client places and cancels orders now and then."""
@@ -833,3 +1038,5 @@ class Exchange:
             live = [o for o in self.orders.values() if o.status == "ACTIVE" and o.parent_id == "2"]
             if live:
                 self.cancel_order(live[rng.randrange(len(live))].id)
+        elif roll < 0.40 and self.wire == "real":
+            self.cross_own_orders()

@@ -1,10 +1,22 @@
-"""Fault injection for reliability tests: switchable at run time (attributes or `/_sim/faults`)."""
+"""Fault injection for reliability tests: switchable at run time (attributes or `/_sim/faults`).
+
+`paths` and `methods` scope every fault, the rate limit included; `/_sim/*` is never affected.
+The rate limit (`rate_limit_per_minute`) is a gateway's fixed window: a window opens with the
+first request after the last one closed and lasts `rate_limit_window_seconds`; every answer in
+scope carries `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset` (whole seconds
+until the window closes), and a request past the limit is answered 429 problem+json with
+`Retry-After` (wrapped as `{"error": ...}` under v2026_01_23). Setting or clearing the limit
+(`update`, `clear`, `PUT`/`DELETE /_sim/faults`) opens a new window.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from email.utils import formatdate
 from typing import Any
@@ -18,6 +30,9 @@ class FaultConfig:
     error_rate: float = 0.0  # fraction of requests answered 500
     status: int | None = None  # answer every request with this status (e.g. 500, 503)
     rate_limit: int | None = None  # answer 429 with Retry-After: this many seconds
+    rate_limit_per_minute: int | None = None  # requests allowed per window, with x-ratelimit-* headers
+    rate_limit_window_seconds: float = 60.0  # the window's length (tests compress it)
+    health: str | None = None  # GET /health says "healthy" or "degraded" (503); None: the wire mode's default
     drop_connection: bool = False  # start the answer, then reset the connection
     hang_seconds: float = 0.0  # wait this long before answering (provokes client timeouts)
     process_then_drop: bool = False  # act on the request, then reset the connection
@@ -29,17 +44,25 @@ class FaultConfig:
     paths: list[str] | None = None  # only paths containing one of these (None: all)
     methods: list[str] | None = None  # only these methods (None: all)
 
+    def __post_init__(self) -> None:
+        self.rate_epoch = 0  # bumped when the rate limit is set or cleared: a new window opens
+
     def update(self, values: dict[str, Any]) -> None:
         names = {f.name for f in fields(self)}
         unknown = set(values) - names
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         for name, value in values.items():
+            _check(name, value)
+        for name, value in values.items():
             setattr(self, name, value)
+        if any(name.startswith("rate_limit_") for name in values):
+            self.rate_epoch += 1
 
     def clear(self) -> None:
         for f in fields(self):
             setattr(self, f.name, f.default)
+        self.rate_epoch += 1
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,12 +75,65 @@ class FaultConfig:
         return not self.paths or any(part in path for part in self.paths)
 
 
+def _check(name: str, value: Any) -> None:
+    """Refuse the values the new fields cannot work with (the older fields are taken as given)."""
+    if name == "health" and value not in (None, "healthy", "degraded"):
+        raise ValueError("health must be healthy, degraded or null")
+    if name == "rate_limit_per_minute" and value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or value < 1
+    ):
+        raise ValueError("rate_limit_per_minute must be a whole number of at least 1, or null")
+    if name == "rate_limit_window_seconds" and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+    ):
+        raise ValueError("rate_limit_window_seconds must be a number greater than zero")
+
+
+class RateWindow:
+    """Fixed-window request counting for `rate_limit_per_minute`."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.terms: tuple[int, float, int] | None = None
+        self.ends = 0.0
+        self.used = 0
+
+    def take(self, limit: int, seconds: float, epoch: int = 0) -> tuple[bool, int, int]:
+        """Count one request: (allowed, remaining, whole seconds until the window closes).
+        New terms (limit, length, or `epoch`: the limit set again) open a new window."""
+        now = self.clock()
+        if self.terms != (limit, seconds, epoch) or now >= self.ends:
+            self.terms, self.ends, self.used = (limit, seconds, epoch), now + seconds, 0
+        self.used += 1
+        reset = max(1, math.ceil(self.ends - now))
+        return self.used <= limit, max(0, limit - self.used), reset
+
+
+def _version(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-truex-version":
+            return value.decode("latin-1")
+    return ""
+
+
 class DroppedConnection(Exception):
     """Raised after a partial answer so that the server resets the connection."""
 
 
-def _problem_body(status: int, title: str, path: str) -> bytes:
-    return json.dumps({"type": "about:blank", "title": title, "status": status, "instance": path}).encode()
+def _problem_body(status: int, title: str, path: str, detail: str | None = None, *, wrapped: bool = False) -> bytes:
+    problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "instance": path}
+    if detail:
+        problem["detail"] = detail
+    return json.dumps({"error": problem} if wrapped else problem).encode()
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
 
 
 async def _discard(message: Message) -> None:
@@ -72,6 +148,7 @@ class FaultMiddleware:
         self.faults = faults
         self.rng = random.Random(seed + 1)
         self.clock_seconds = clock_seconds
+        self.window = RateWindow()
 
     async def _answer(self, send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] = ()) -> None:
         headers = [
@@ -89,6 +166,18 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        if faults.rate_limit_per_minute:
+            limit = faults.rate_limit_per_minute
+            allowed, remaining, reset = self.window.take(limit, faults.rate_limit_window_seconds, faults.rate_epoch)
+            counts = [(b"x-ratelimit-limit", str(limit).encode()), (b"x-ratelimit-remaining", str(remaining).encode()),
+                      (b"x-ratelimit-reset", str(reset).encode())]
+            if not allowed:
+                body = _problem_body(429, "Too Many Requests", path,
+                                     f"more than {limit} requests in {faults.rate_limit_window_seconds:g} s",
+                                     wrapped=_version(scope) == "v2026_01_23")
+                await self._answer(send, 429, body, [*counts, (b"retry-after", str(reset).encode())])
+                return
+            send = _with_headers(send, counts)
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.hang_seconds:

@@ -23,6 +23,8 @@ class SimServer:
 
     With `auto_tick` the market steps every `tick_interval` seconds in the server's own loop.
     `restart()` stops and serves again on the same port, keeping the exchange's state.
+    `wire` ("sim" or "real", see `dialect`) builds the exchange in that mode when none is given;
+    None speaks the given exchange's own mode. `rate_limit_per_minute` sets that fault at start.
     """
 
     def __init__(
@@ -36,15 +38,21 @@ class SimServer:
         tick_interval: float = 0.5,
         auto_tick: bool = True,
         lenient_userid: bool = False,
+        wire: str | None = None,
+        rate_limit_per_minute: int | None = None,
     ) -> None:
-        self.exchange = exchange or Exchange(user_id=credentials.user_id)
+        self.exchange = exchange or Exchange(user_id=credentials.user_id, wire=wire or "sim")
+        self.wire = wire or self.exchange.wire
         self.host = host
         self.port = port
         self.credentials = credentials
         self.faults = faults or FaultConfig()
+        if rate_limit_per_minute is not None:
+            self.faults.update({"rate_limit_per_minute": rate_limit_per_minute})
         self.tick_interval = tick_interval
         self.auto_tick = auto_tick
-        self.app = create_app(self.exchange, credentials=credentials, faults=self.faults, lenient_userid=lenient_userid)
+        self.app = create_app(self.exchange, credentials=credentials, faults=self.faults,
+                              lenient_userid=lenient_userid, wire=self.wire)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()

@@ -9,6 +9,7 @@ Screens added later reach the data through `app.client`, `app.catalog`, `app.sto
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import select
 import signal
@@ -23,15 +24,19 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input
+from textual.command import CommandPalette
+from textual.widgets import Input
 
-from ..api import Page, TrueXClient, TrueXError
-from ..api.models import Order
-from ..config import Settings
+from ..api import Page, TrueXClient, TrueXError, Unauthorized, request_priority
+from ..api.models import NS_PER_DAY, NS_PER_SECOND, Order
+from ..config import Settings, unauthorized_help
 from ..core.feeds import Backoff, Clock, Feed, FeedSet, SystemClock, TradesFetcher
+from ..core.format import TimeFormat
+from ..core.order_times import OrderTimes
 from ..core.preferences import Preferences, load_preferences, save_preferences
 from ..core.reference import Catalog
 from ..core.rows import (
+    Display,
     QuoteTracker,
     balance_rows,
     balances_store,
@@ -41,30 +46,43 @@ from ..core.rows import (
     trades_store,
 )
 from ..core.store import KeyedStore, TradeStore
-from .commands import BlotterCommands
+from .commands import BlotterCommands, DeskThemes
 from .exporting import ExportActions
 from .order_entry import OrderEntry
 from .screens.help import HelpScreen
 from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
 from .widgets.bars import EventLine, HeaderBar, StatusLine
+from .widgets.footer import RankedFooter
 from .widgets.live_table import LiveTable
 
-PANES = ("orders", "trades", "balances", "quotes")
+log = logging.getLogger(__name__)
+
+PANES = ("orders", "trades", "quotes", "balances")  # numbered 1-4 in screen order
 LEAVE_GRACE_SECONDS = 3.0  # after the terminal is gone, how long a clean shutdown may take
 TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "balances": "Balances", "quotes": "Quotes"}
+# Feeds: (priority in the request budget, longest interval pacing may stretch it to, seconds)
+FEED_PACING = {"orders": (1, 5.0), "quotes": (2, 10.0), "trades": (3, 15.0), "balances": (4, 60.0), "health": (5, 120.0)}
+HEALTH_INTERVAL = 30.0
+# The footer shows `? Help` first, then these, as many as the width holds (all are in help and the palette).
+FOOTER_RANKING = (
+    "app.help", "order.new", "order.cancel", "order.modify", "pane.filter", "app.quit", "order.details",
+    "order.cancel_all", "feeds.pause", "pane.sort", "pane.export", "pane.maximize", "app.theme",
+    "app.screenshot", "pane.orders", "pane.trades", "pane.quotes", "pane.balances",
+)
+ORDER_TIME_PRIORITY = 5  # activity lookups for order times wait behind every feed
 
 
 class BlotterApp(OrderEntry, ExportActions, App[int]):
     CSS_PATH = "blotter.tcss"
     TITLE = "blotter"
-    COMMANDS = App.COMMANDS | {BlotterCommands}
+    COMMANDS = {BlotterCommands}  # instead of Textual's system commands (see commands.py)
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
         Binding("1", "focus_pane('orders')", "Orders", id="pane.orders"),
         Binding("2", "focus_pane('trades')", "Trades", id="pane.trades"),
-        Binding("3", "focus_pane('balances')", "Balances", id="pane.balances"),
-        Binding("4", "focus_pane('quotes')", "Quotes", id="pane.quotes"),
+        Binding("3", "focus_pane('quotes')", "Quotes", id="pane.quotes"),
+        Binding("4", "focus_pane('balances')", "Balances", id="pane.balances"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, priority=True, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, priority=True, id="pane.previous"),
         Binding("slash", "filter", "Filter", id="pane.filter"),
@@ -74,6 +92,7 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         Binding("p", "toggle_pause", "Pause", id="feeds.pause"),
         Binding("t", "next_theme", "Next theme", show=False, id="app.theme"),
         Binding("S", "save_screenshot", "Save screenshot", show=False, id="app.screenshot"),
+        Binding("z", "toggle_maximize", "Maximize pane", show=False, id="pane.maximize"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -108,15 +127,20 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self.start_feeds = start_feeds
         self.catalog = catalog if catalog is not None else Catalog()
         self._catalog_given = catalog is not None
+        self.order_times = OrderTimes(self.clock.now_ns)
+        self.row_display = Display(self.catalog, TimeFormat(self.settings.time_zone(), self.clock.now_ns), self.order_times)
         self.stores: dict[str, KeyedStore] = {
-            "orders": orders_store(self.catalog),
-            "trades": trades_store(self.catalog, self.settings.trades_display_cap),
-            "balances": balances_store(self.catalog),
-            "quotes": quotes_store(self.catalog),
+            "orders": orders_store(self.row_display),
+            "trades": trades_store(self.row_display, self.settings.trades_display_cap),
+            "balances": balances_store(self.row_display),
+            "quotes": quotes_store(self.row_display),
         }
+        self._aligned_version = self.catalog.version
+        self.health = None  # the last /health answer (degraded shows in the header)
+        self.unauthorized: str | None = None  # what to check, after a 401
         self.quote_tracker = QuoteTracker()
         self.feeds = FeedSet()
-        self.bad_rows: dict[str, int] = {name: 0 for name in PANES}
+        self.bad_rows: dict[str, int] = {name: 0 for name in (*PANES, "reference")}  # rows that failed whole
         self.fees_text = ""
         self.ready = False  # the catalog is loaded and the feeds are running
         self.audit_path = audit_path
@@ -130,6 +154,8 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self._trades_loaded = False
         self._last_pane = "orders"
         self._filter_target = "orders"
+        self._paused_at: int | None = None
+        self._times_wanted = asyncio.Event()
         self._backoff = backoff or Backoff()
         self._leaving = False
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
@@ -159,9 +185,31 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
 
     @property
     def selected_order(self) -> Order | None:
-        """The order under the cursor in the orders pane (None when the pane is empty)."""
-        key = self.table("orders").cursor_key
+        """The order under the cursor in the orders pane, only while its row is on screen: an
+        action never reaches a row the trader cannot see."""
+        key = self.table("orders").selected_key()
         return self.stores["orders"].items.get(key) if key else None
+
+    def reveal_selected_order(self) -> bool:
+        """When the selected order is off screen, scroll it into view; True if it had to."""
+        table = self.table("orders")
+        return table.has_selection and table.selected_key() is None and table.reveal_selection()
+
+    def focused_instrument(self) -> str | None:
+        """The instrument of the focused pane's selected row (a quote, an order or a trade), for
+        a new ticket; None when that row is not on screen or the pane has no instruments."""
+        name = self._pane()
+        key = self.table(name).selected_key()
+        item = self.stores[name].items.get(key) if key else None
+        if item is None:
+            return None
+        if name == "orders":
+            return item.order_info.instrument_id
+        if name == "trades":
+            return item.instrument_id
+        if name == "quotes":
+            return item.quote.id
+        return None
 
     @property
     def trades(self) -> TradeStore:
@@ -184,17 +232,17 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         for name in ("orders", "trades"):
             yield LiveTable(self.stores[name], title=f"{PANES.index(name) + 1} {TITLES[name]}", id=name)
         with Horizontal(id="bottom"):
-            yield LiveTable(self.stores["quotes"], title=f"4 {TITLES['quotes']}", id="quotes")
-            yield LiveTable(self.stores["balances"], title=f"3 {TITLES['balances']}", id="balances")
+            for name in ("quotes", "balances"):
+                yield LiveTable(self.stores[name], title=f"{PANES.index(name) + 1} {TITLES[name]}", id=name)
         yield Input(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
         yield EventLine(" no order events yet", id="events")
         yield StatusLine(id="status")
-        yield Footer()
+        yield RankedFooter(FOOTER_RANKING)
 
     def on_mount(self) -> None:
         if self.settings.bindings:
             self.set_keymap(self.settings.bindings)
-        for warning in self.startup_warnings:
+        for warning in [*self.startup_warnings, *self.settings.notes]:
             self.notify(warning, title="Config", severity="warning", timeout=15)
         for error in self.theme_errors:
             self.notify(f"Theme file not loaded: {error}", severity="warning")
@@ -247,17 +295,17 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         attempt = 0
         while not self._catalog_given:
             try:
-                await self.client.sync_clock()
+                await self.client.sync_clock()  # any answer carries a Date, a degraded one too
                 instruments = await self.client.instruments()
                 assets = await self.client.assets()
             except TrueXError as error:
                 attempt += 1
                 delay = self._backoff.delay(attempt, 1.0, getattr(error, "retry_after", None))
+                self._note_unauthorized(error)
                 self.notify(f"Cannot load reference data: {error}. Retrying in {delay:.0f}s", severity="error")
                 await self.clock.sleep(delay)
                 continue
-            self.catalog.instruments.update({i.id: i for i in instruments.items})
-            self.catalog.assets.update({a.id: a for a in assets.items})
+            self.catalog.load(instruments.items, assets.items)
             self._report_bad("reference", len(instruments.bad_rows) + len(assets.bad_rows))
             break
         self.refresh_bars()
@@ -272,13 +320,16 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             ("orders", self.client.active_orders, self._on_orders, poll.orders),
             ("trades", TradesFetcher(self.client, clock, lambda: trades.newest_timestamp, compact=trades.compact),
              self._on_trades, poll.trades),
-            ("balances", lambda: self.client.balances(client_id=self.client_id), self._on_balances, poll.balances),
             ("quotes", self.client.quotes, self._on_quotes, poll.quotes),
+            ("balances", lambda: self.client.balances(client_id=self.client_id), self._on_balances, poll.balances),
+            ("health", self.client.health, self._on_health, HEALTH_INTERVAL),
         ]
         for name, fetch, on_data, interval in specs:
+            priority, longest = FEED_PACING[name]
             self.feeds.add(
                 Feed(name, fetch, on_data, interval=interval, clock=clock, backoff=self._backoff,
-                     on_error=lambda error, name=name: self._on_feed_error(name, error))
+                     on_error=lambda error, name=name: self._on_feed_error(name, error),
+                     priority=priority, max_interval=longest)
             )
         return self.feeds
 
@@ -287,23 +338,67 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             self.build_feeds()
         for feed in self.feeds:
             self.run_worker(feed.run(), name=f"feed:{feed.name}", group="feeds", exit_on_error=False)
+        self.run_worker(self._look_up_order_times(), name="order-times", group="order-times", exit_on_error=False)
         self.ready = True
 
     def _apply(self, name: str, diff) -> None:
         table = self.table(name)
         table.apply_diff(diff)
-        if diff.added or diff.removed or diff.view_changed:
+        if diff.added or diff.removed or diff.view_changed or diff.changed:
             self._update_subtitle(name)
+        self._realign()
         if self.feeds[name].successes == 1:  # first data: show it now; ages tick once a second
             self.refresh_bars()
+
+    def _realign(self) -> None:
+        """A value with more decimals than seen before widens its instrument's alignment: draw the
+        rows again (rare: a few times per instrument in a session)."""
+        if self.catalog.version == self._aligned_version:
+            return
+        self._aligned_version = self.catalog.version
+        self._rerender()
+
+    def _rerender(self) -> None:
+        for name in PANES:
+            diff = self.stores[name].rerender()
+            if diff:
+                self.table(name).apply_diff(diff)
+        self._aligned_version = self.catalog.version  # drawing again may have widened it once more
 
     def _on_orders(self, page: Page) -> None:
         diff = self.stores["orders"].apply(self.merge_local(page.items))
         self._apply("orders", diff)
+        if diff.removed:
+            self.order_times.forget(diff.removed)
         if diff.removed and self._orders_loaded:
             self.announce_gone(diff.removed)
         self._orders_loaded = True
         self._report_bad("orders", len(page.bad_rows))
+        if self.order_times.wanted(1):
+            self._times_wanted.set()
+
+    async def _look_up_order_times(self) -> None:
+        """Orders the exchange sent without a time get the first event of their activity trail,
+        asked in batches behind every feed; until then they show when first seen, marked `~`."""
+        while True:
+            await self._times_wanted.wait()
+            self._times_wanted.clear()
+            wanted = self.order_times.wanted(30)
+            if not wanted:
+                continue
+            since = self.clock.now_ns() - NS_PER_DAY + NS_PER_SECOND
+            try:
+                with request_priority(ORDER_TIME_PRIORITY):
+                    trail = await self.client.all_activity(since, order_ids=[o.id for o in wanted])
+            except TrueXError as error:
+                log.info("order times not looked up: %s", error)
+                self.order_times.failed(wanted)
+                continue
+            changed = self.order_times.learn(wanted, trail.items)
+            if changed:
+                self._apply("orders", self.stores["orders"].rerender(changed))
+            if self.order_times.wanted(1):
+                self._times_wanted.set()
 
     def _on_trades(self, page: Page) -> None:
         new = [t for t in page.items if t.key not in self.trades.items]
@@ -325,18 +420,30 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
         self._apply("quotes", self.stores["quotes"].apply(self.quote_tracker.rows(page.items)))
         self._report_bad("quotes", len(page.bad_rows))
 
+    def _on_health(self, health) -> None:
+        was = self.health.degraded if self.health is not None else False
+        self.health = health
+        if health.degraded != was:
+            self.refresh_bars()
+
     def _on_feed_error(self, name: str, error: BaseException) -> None:
         feed = self.feeds[name]
-        if feed.errors == 1:  # once per outage, not on every retry
+        self._note_unauthorized(error)
+        if feed.errors == 1 and name != "health":  # once per outage, not on every retry
             self.notify(f"{name}: {error}", title="Feed failing", severity="warning", timeout=6)
         self.refresh_bars()
 
+    def _note_unauthorized(self, error: BaseException) -> None:
+        """A 401 says what to check (key id, secret, prefix, clock), once, on screen."""
+        if isinstance(error, Unauthorized) and self.unauthorized is None:
+            self.unauthorized = unauthorized_help(self.settings)
+            self.notify(f"{error}\n{self.unauthorized}", title="Not signed in", severity="error", timeout=30)
+
     def _report_bad(self, name: str, count: int) -> None:
-        if not count:
-            return
-        self.bad_rows[name] = self.bad_rows.get(name, 0) + count
-        self.notify(f"{count} {name} row(s) could not be read and are not shown", severity="warning")
-        self.refresh_bars()
+        """Rows that could not be read at all (no id): a standing count in the status line."""
+        if count != self.bad_rows.get(name, 0):
+            self.bad_rows[name] = count
+            self.refresh_bars()
 
     # --- bars -----------------------------------------------------------------------------------
 
@@ -361,21 +468,42 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
 
     def refresh_bars(self) -> None:
         """Header and status line; called at most once a second by the tick and on events."""
+        if self.row_display.times.roll():
+            self._rerender()  # a new day: yesterday's times now need their date
         client_id = self.client_id
         offset = self.client.clock.offset if self.client.clock.synced else None
-        notice = f"API deprecated, sunset {self.client.notices.sunset}" if self.client.notices.sunset else ""
+        notices = []
+        if self.health is not None and self.health.degraded:
+            notices.append("exchange DEGRADED")
+        if self.client.notices.sunset:
+            notices.append(f"API deprecated, sunset {self.client.notices.sunset}")
         variables = {**VARIABLE_DEFAULTS, **self.current_theme.variables}
         badge = variables.get(f"env-{self.environment.lower()}")
         badge_style = None
         if badge:  # the environment's colour from the theme; the text keeps PROD/UAT/DEMO readable in mono
             badge_style = f"bold {'#000000' if Color.parse(badge).brightness > 0.5 else '#ffffff'} on {badge}"
         self.query_one(HeaderBar).show(
-            self.environment, client_id or "-", self.client.api_version, offset, notice, badge_style
+            self.environment, client_id or "-", self.client.api_version, offset, "  │ ".join(notices), badge_style,
+            zone=self.row_display.times.label,
         )
+        budget = getattr(self.client, "budget", None)
+        pace = None
+        if budget is not None and len(self.feeds):
+            if self.feeds.plan(budget.for_polling):
+                pace = f"paced to {budget.per_minute}/min"
         self.query_one(StatusLine).show(
-            self.feeds.statuses(), paused=self.feeds.paused, bad_rows=sum(self.bad_rows.values()),
-            styles=self._status_styles(),
+            self.feeds.statuses(), paused_since=self._paused_since(), bad_rows=sum(self.bad_rows.values()),
+            unreadable=sum(len(self.stores[name].unreadable) for name in PANES), pace=pace,
+            unauthorized=self.unauthorized is not None, styles=self._status_styles(),
         )
+
+    def _paused_since(self) -> str | None:
+        if not self.feeds.paused:
+            self._paused_at = None
+            return None
+        if self._paused_at is None:
+            self._paused_at = self.clock.now_ns()
+        return self.row_display.times(self._paused_at).split(".")[0]
 
     def _update_subtitle(self, name: str) -> None:
         store = self.stores[name]
@@ -388,6 +516,8 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             parts = [self.fees_text]
         else:
             parts = [f"{store.total} rows"]
+        if store.unreadable:
+            parts.append(f"{len(store.unreadable)} with unreadable values (?)")
         if store.filter_text:
             parts.append(f"filter: {store.filter_text}")
         table.set_subtitle(" · ".join(parts))
@@ -400,10 +530,6 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             return focused.id
         return self._last_pane
 
-    @on(LiveTable.CursorMoved)
-    def _cursor_moved(self, event: LiveTable.CursorMoved) -> None:
-        pass  # screens can watch `selected_order`; kept as a hook
-
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
         if isinstance(widget, LiveTable) and widget.id in PANES:
@@ -411,6 +537,8 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
 
     def action_focus_pane(self, name: str) -> None:
         self.query_one("#filter", Input).display = False
+        if self.has_class("-maximized"):
+            self._show_only(name)  # maximized: the pane asked for takes the screen
         self.table(name).focus()
 
     def action_cycle_pane(self, step: int) -> None:
@@ -421,9 +549,8 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             else:
                 self.screen.focus_previous()
             return
-        order = ["orders", "trades", "balances", "quotes"]
-        index = order.index(self._pane())
-        self.action_focus_pane(order[(index + step) % len(order)])
+        index = PANES.index(self._pane())
+        self.action_focus_pane(PANES[(index + step) % len(PANES)])
 
     def action_filter(self) -> None:
         name = self._pane()
@@ -467,6 +594,21 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
                     severity="warning" if paused else "information", timeout=3)
         self.refresh_bars()
 
+    def action_toggle_maximize(self) -> None:
+        """`z`: the focused pane alone, or all panes again; the header and status line stay."""
+        name = self._pane()
+        self._show_only(None if self.has_class("-maximized") else name)
+        self.table(name).focus()
+
+    def _show_only(self, name: str | None) -> None:
+        self.set_class(name is not None, "-maximized")
+        for pane in PANES:
+            self.table(pane).display = name in (None, pane)
+        self.query_one("#bottom").display = name in (None, "quotes", "balances")
+
+    def search_desk_themes(self) -> None:
+        self.push_screen(CommandPalette(providers=[DeskThemes], placeholder="Search for a theme…"))
+
     def action_next_theme(self) -> None:
         names = self.desk_themes
         index = names.index(self.theme) if self.theme in names else -1
@@ -483,16 +625,6 @@ class BlotterApp(OrderEntry, ExportActions, App[int]):
             save_preferences(self.preferences_path, self.preferences)
         except OSError as error:
             self.notify(f"Could not save the theme choice: {error}", severity="warning")
-
-    def action_save_screenshot(self) -> None:
-        folder = self.export_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = self.save_screenshot(path=str(folder))
-        except OSError as error:
-            self.notify(f"Screenshot not saved: {error}", severity="error")
-            return
-        self.notify(f"Screenshot saved to {path}", title="Screenshot", timeout=6)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -1,9 +1,10 @@
-"""`e`: export the focused pane, as filtered and sorted on screen, to a CSV file.
+"""`e`: export the focused pane, as filtered and sorted on screen, to a CSV file; `S`: a screenshot.
 
 The rows are the pane store's models in its view order, encoded by `core.export` (the same code
-as `blotter export`), so amounts keep full wire precision rather than the display rounding.
-Files go to `settings.export_dir` (default: the current directory) as
-`blotter-<pane>-<UTC yyyymmdd-HHMMSS>.csv`; an existing file is never overwritten.
+as `blotter export`), so amounts keep full wire precision. Both go to `settings.export_dir`
+(default: the user's downloads directory, else `<state dir>/exports`; never the working
+directory, which under `make demo` is the source tree), named `blotter-<what>-<UTC
+yyyymmdd-HHMMSS>.<csv|svg>`, private to the user (mode 0600), and never overwrite a file.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ if TYPE_CHECKING:
     from .app import BlotterApp
 
 
-def export_path(directory: Path, pane: str, now_ns: int, attempt: int = 0) -> Path:
+def export_path(directory: Path, what: str, now_ns: int, attempt: int = 0, extension: str = "csv") -> Path:
     stamp = datetime.fromtimestamp(now_ns // NS_PER_SECOND, tz=UTC).strftime("%Y%m%d-%H%M%S")
     suffix = f"-{attempt + 1}" if attempt else ""
-    return directory / f"blotter-{pane}-{stamp}{suffix}.csv"
+    return directory / f"blotter-{what}-{stamp}{suffix}.{extension}"
 
 
-def write_new_file(directory: Path, pane: str, now_ns: int, text: str) -> Path:
+def write_new_file(directory: Path, what: str, now_ns: int, text: str, extension: str = "csv") -> Path:
     """Write `text` to a new file (never replacing one: `-2`, `-3`, ... on a name clash); a failed
     write leaves no partial file behind."""
     if directory.exists() and not directory.is_dir():
@@ -35,7 +36,7 @@ def write_new_file(directory: Path, pane: str, now_ns: int, text: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     for attempt in range(1000):
-        path = export_path(directory, pane, now_ns, attempt)
+        path = export_path(directory, what, now_ns, attempt, extension)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -51,7 +52,7 @@ def write_new_file(directory: Path, pane: str, now_ns: int, text: str) -> Path:
             raise
         os.close(fd)
         return path
-    raise FileExistsError(f"too many exports named {export_path(directory, pane, now_ns)} already")
+    raise FileExistsError(f"too many exports named {export_path(directory, what, now_ns, 0, extension)} already")
 
 
 class ExportActions:
@@ -59,8 +60,17 @@ class ExportActions:
 
     def export_dir(self: BlotterApp) -> Path:  # type: ignore[misc]
         """Where `e` (CSV) and `S` (screenshot) write."""
-        configured = self.settings.export_dir
-        return Path(configured).expanduser() if configured else Path.cwd()
+        return self.settings.resolve_export_dir()
+
+    def action_save_screenshot(self: BlotterApp) -> None:  # type: ignore[misc]
+        directory = self.export_dir()
+        try:
+            path = write_new_file(directory, "screen", self.clock.now_ns(), self.export_screenshot(), "svg")
+        except OSError as error:
+            self.notify(f"Screenshot not saved: {error.strerror or error}: {error.filename or directory}",
+                        severity="error")
+            return
+        self.notify(f"Screenshot saved to {path}", title="Screenshot", timeout=6)
 
     def action_export(self: BlotterApp) -> None:  # type: ignore[misc]
         pane = self._pane()

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from ..api import TrueXError
-from ..api.models import MarketQuote, Order, OrderStatus, Trade
+from ..api.models import Activity, MarketQuote, Order, OrderStatus, Trade
 from ..config import state_dir
 from ..core.audit_trail import AuditLog
-from ..core.format import fmt_decimal, fmt_time
-from ..core.order_actions import OrderService, Outcome
+from ..core.format import fmt_amount
+from ..core.order_actions import CancelAllReport, OrderService, Outcome, OutcomeKind
 from .screens.confirm import ConfirmScreen
 from .screens.detail import DetailScreen
 from .screens.modify import ModifyScreen
@@ -46,6 +46,8 @@ class OrderEntry:
                timeout: float | None = None, markup: bool = False) -> None:
         """Toasts are plain text: they carry server strings (problem details, ids) that must never
         be read as markup ('[/x]' would crash the render, '[@click=...]' would run an action)."""
+        # One toast at a time: a stack of them climbs over the panes. The events line keeps the record.
+        self.clear_notifications()  # type: ignore[attr-defined]
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[misc]
 
     @cached_property
@@ -67,40 +69,72 @@ class OrderEntry:
 
     # --- actions --------------------------------------------------------------------------------
 
+    def _order_to_act_on(self: BlotterApp, key: str) -> Order | None:  # type: ignore[misc]
+        """The selected order, only when it is on screen; a selection scrolled out of view is
+        first brought back and the trader asked to press the key again."""
+        order = self.selected_order
+        if order is None:
+            if self.reveal_selected_order():
+                self.notify(f"The selected order was off screen; it is shown now. Press {key} again to act on it.",
+                            severity="warning", timeout=5)
+            else:
+                self.notify("No order selected: choose one in the orders pane (1, then ↑ ↓)", severity="warning")
+        return order
+
     def action_new_order(self: BlotterApp) -> None:  # type: ignore[misc]
         if not self.catalog.instruments:
             self.notify("Instruments are not loaded yet", severity="warning")
             return
-        selected = self.selected_order
-        symbol = self.catalog.symbol(selected.order_info.instrument_id) if selected else None
-        self.push_screen(TicketScreen(symbol), self._order_done)
+        instrument_id = self.focused_instrument()  # the focused pane's selected quote, order or trade
+        symbol = self.catalog.symbol(instrument_id) if instrument_id else None
+        client = self.client
+        ticket = TicketScreen(
+            self.catalog, self.latest_quotes, self.settings.guards, self.order_service.submit,
+            client_id=self.client_id or "", instrument=symbol,
+            vwap_quote=lambda instrument_id, side, qty: client.vwap_quote(instrument_id, qty, side=side,
+                                                                          qty_unit="BASE"),
+        )
+        self.push_screen(ticket, self._order_done)
 
     def action_modify_order(self: BlotterApp) -> None:  # type: ignore[misc]
-        order = self.selected_order
-        if order is None or order.status != OrderStatus.ACTIVE:
-            self.notify("Select an ACTIVE order in the orders pane to modify", severity="warning")
+        order = self._order_to_act_on("m")
+        if order is None:
             return
-        self.push_screen(ModifyScreen(order), self._order_done)
+        if order.status != OrderStatus.ACTIVE:
+            self.notify(f"Only an ACTIVE order can be modified; this one is {order.status}", severity="warning")
+            return
+        instrument_id = order.order_info.instrument_id or ""
+        modify = ModifyScreen(order, self.catalog, lambda: self.latest_quotes().get(instrument_id),
+                              self.settings.guards, self.order_service.modify)
+        self.push_screen(modify, self._order_done)
 
     def action_order_detail(self: BlotterApp) -> None:  # type: ignore[misc]
-        order = self.selected_order
+        order = self._order_to_act_on("enter")
         if order is None:
-            self.notify("Select an order in the orders pane", severity="warning")
             return
-        self.push_screen(DetailScreen(order))
+        client = self.client
+
+        async def refresh_order(order_id: str) -> Order | None:
+            found = await client.order_status(order_id)
+            return next((o for o in found.items if o.id == order_id), None)
+
+        async def load_activity(order_id: str, since: int) -> list[Activity]:
+            return (await client.all_activity(since, order_ids=[order_id])).items
+
+        self.push_screen(DetailScreen(order, self.catalog, refresh_order=refresh_order, load_activity=load_activity))
 
     @work(exclusive=True, group="order-cancel", exit_on_error=False)
     async def action_cancel_order(self: BlotterApp) -> None:  # type: ignore[misc]
-        order = self.selected_order
-        if order is None or not order.is_open:
-            self.notify("Select an open order in the orders pane to cancel", severity="warning")
+        order = self._order_to_act_on("c")
+        if order is None:
+            return
+        if not order.is_open:
+            self.notify(f"This order is {order.status}: nothing to cancel", severity="warning")
             return
         symbol = self.catalog.symbol(order.order_info.instrument_id)
-        pp = self.catalog.price_places(order.order_info.instrument_id)
-        qp = self.catalog.qty_places(order.order_info.instrument_id)
+        price = f"at {fmt_amount(order.price)}" if order.price is not None else "at MARKET"
         lines = [
-            f"{order.order_info.side} {fmt_decimal(order.leaves_qty or order.qty, qp)} {symbol} "
-            f"at {fmt_decimal(order.price, pp) or 'market'}",
+            f"{order.order_info.side} {fmt_amount(order.leaves_qty or order.qty)} {symbol} {price}",
             f"order {order.id} · {order.external_id}",
         ]
         if not await self.push_screen_wait(ConfirmScreen("Cancel this order?", lines, "Cancel order")):
@@ -122,17 +156,13 @@ class OrderEntry:
         if not await self.push_screen_wait(ConfirmScreen(f"Cancel {len(orders)} orders?", lines, "Cancel all")):
             return
         results = await self.order_service.cancel_all(orders)
-        failed = [(o, r) for o, r in results if not r.ok]
-        for order, outcome in results:
+        for _order, outcome in results:
             if outcome.ok and outcome.order is not None:
                 self._show_local(outcome.order)
-        if failed:
-            detail = "\n".join(f"{o.external_id}: {r.message}" for o, r in failed[:8])
-            more = f"\n… and {len(failed) - 8} more" if len(failed) > 8 else ""
-            self.notify(f"{len(results) - len(failed)} canceled, {len(failed)} failed:\n{detail}{more}",
-                        title="Cancel all", severity="error", timeout=15)
-        else:
-            self.notify(f"Cancel sent for all {len(results)} orders", title="Cancel all")
+        report = CancelAllReport.of(results)
+        severity = "error" if report.failed else "warning" if report.gone else "information"
+        self.notify("\n".join(report.lines()), title="Cancel all", severity=severity,
+                    timeout=15 if report.failed or report.gone else 6)
 
     # --- results and toasts ---------------------------------------------------------------------
 
@@ -141,8 +171,8 @@ class OrderEntry:
             return
         if outcome.order is not None and outcome.ok:
             self._show_local(outcome.order)
-        self.notify(outcome.message, severity="information" if outcome.ok else "error",
-                    timeout=6 if outcome.ok else 12)
+        severity = "information" if outcome.ok else "warning" if outcome.kind is OutcomeKind.GONE else "error"
+        self.notify(outcome.message, severity=severity, timeout=6 if outcome.ok else 12)
 
     def _show_local(self: BlotterApp, order: Order) -> None:  # type: ignore[misc]
         """Show the exchange's answer at once; the next poll reconciles it."""
@@ -163,17 +193,16 @@ class OrderEntry:
         return polled + keep
 
     def _fill_line(self: BlotterApp, trade: Trade) -> str:  # type: ignore[misc]
-        pp = self.catalog.price_places(trade.instrument_id)
-        qp = self.catalog.qty_places(trade.instrument_id)
         return (
-            f"{trade.side} {fmt_decimal(trade.trade_qty, qp)} {self.catalog.symbol(trade.instrument_id)} "
-            f"@ {fmt_decimal(trade.trade_price, pp)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}"
+            f"{trade.side} {fmt_amount(trade.trade_qty)} {self.catalog.symbol(trade.instrument_id)} "
+            f"@ {fmt_amount(trade.trade_price)} ({trade.liq_flag}) · {trade.external_id or trade.order_id}"
         )
 
     def _event(self: BlotterApp, kind: str, lines: list[str]) -> None:  # type: ignore[misc]
         """The events line: the newest order event, whoever caused it (one line, no relayout)."""
-        more = f"   (+{len(lines) - 1} more)" if len(lines) > 1 else ""
-        self.query_one(EventLine).show(f" {fmt_time(self.clock.now_ns())}  {kind}: {lines[0]}{more}")
+        more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""  # before the detail: never cut off
+        when = self.row_display.times(self.clock.now_ns())
+        self.query_one(EventLine).show(f" {when}  {kind}{more}: {lines[0]}")
 
     def is_ours(self: BlotterApp, *refs: str | None) -> bool:  # type: ignore[misc]
         """Was this order sent, modified or cancelled from this blotter in this session?"""

@@ -30,21 +30,35 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
     apply_color_mode(getattr(args, "color", "auto"))
     settings = settings_factory(args)
     server = None
+    from ..api import RequestBudget
+
+    notes: list[str] = []
+    # One budget paces every request of the dashboard (the server's announced limit when it has one).
+    budget = RequestBudget(settings.max_requests_per_minute)
     if getattr(args, "demo", False):
         from ..demo import demo_client, spawn_demo_server
 
-        server = spawn_demo_server(getattr(args, "seed", 7))
-        client = demo_client(server)
+        server = spawn_demo_server(getattr(args, "seed", 7), wire=getattr(args, "wire", None) or "sim")
+        client = demo_client(server, budget=budget)
         environment = "DEMO"
     else:
         from ..api import TrueXClient
+        from ..core.doctor import load_findings
 
         credentials = settings.credentials()  # a ConfigError here is one line on stderr, exit 2
+        findings = load_findings(settings)  # what `blotter doctor` learned of this host, if it ran
+        if findings is not None and findings.rate_limit is not None and findings.rate_limit.limit:
+            budget.observe({"x-ratelimit-limit": str(findings.rate_limit.limit)}, 200)  # paced from the start
         client = TrueXClient(
             settings.base_url, api_prefix=settings.api_prefix, credentials=credentials,
-            api_version=settings.api_version,
+            api_version=settings.api_version, budget=budget,
+            paging=findings.paging if findings is not None and findings.paging else "cursor",
         )
         environment = None
+        if findings is None:
+            notes.append("First time on this host? `blotter doctor` checks the account and tunes the dashboard.")
+        elif "FAIL" in findings.results.values():
+            notes.append("The last `blotter doctor` on this host found problems: run it again.")
     try:
         from .app import create_app
 
@@ -58,6 +72,7 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
             app.startup_warnings.append(warning)
+        app.startup_warnings.extend(notes)
         flag_theme = getattr(args, "theme", None)
         if flag_theme and flag_theme in app.available_themes:
             app.theme = flag_theme  # a flag beats the choice remembered from the last session

@@ -7,6 +7,7 @@ A theme file holds the fields of `textual.theme.Theme` plus a `[variables]` tabl
 from __future__ import annotations
 
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 from textual.theme import Theme
@@ -53,10 +54,7 @@ def theme_from_file(path: Path) -> Theme:
 
 
 def packaged_theme_files() -> list[Path]:
-    """Theme files shipped beside the package (the repository's `themes/` directory)."""
-    here = Path(__file__).resolve()
-    found: list[Path] = []
-    for folder in (here.parent / "themes", here.parents[2] / "themes"):
-        if folder.is_dir():
-            found.extend(sorted(folder.glob("*.toml")))
-    return found
+    """The theme files shipped inside the package (`blotter/themes`, also `themes/` in the
+    repository), so an installed wheel has all of them, not only the built-in desk-dark."""
+    folder = resources.files("blotter.themes")
+    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml"))

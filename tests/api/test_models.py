@@ -60,10 +60,19 @@ def test_known_enums_parse_to_enums():
     assert order.order_info.side is Side.SELL
 
 
-@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-inf", "12abc", ""])
-def test_non_numbers_are_rejected(bad):
-    with pytest.raises(ValidationError):
-        Order.model_validate({"id": "1", "leaves_qty": bad})
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-inf", "12abc", "1.2.3", "[1]"])
+def test_a_non_number_keeps_its_row_and_its_raw_text(bad):
+    order = Order.model_validate({"id": "1", "status": "ACTIVE", "leaves_qty": bad, "order_info": {"qty": "2"}})
+    assert order.leaves_qty is None  # never read as a number, never as zero
+    assert order.unreadable == {"leaves_qty": bad}
+    assert order.qty == Decimal("2") and order.status == OrderStatus.ACTIVE  # the rest of the row stays
+
+
+@pytest.mark.parametrize("blank", ["", "  ", None])
+def test_blank_amounts_are_not_given_not_zero_and_not_unreadable(blank):
+    order = Order.model_validate({"id": "1", "executed_vwap": blank, "exeuted_qty": blank})
+    assert order.executed_vwap is None and order.executed_qty is None and order.average_price is None
+    assert order.unreadable == {}
 
 
 hostile_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=5000)
@@ -110,5 +119,5 @@ def test_trade_notional_fee_and_key():
     assert trade.timestamp == 1770919994854735762
     assert trade.notional == Decimal("111480.5") * Decimal("0.06089")
     assert trade.fee == trade.notional * Decimal("0.0005")
-    assert trade.key == "147670564223998146302870408890920992792"
+    assert trade.key == "147670564223998146302870408890920992792:3:BUY"  # one side of the match
     assert trade.to_wire()["timestamp"] == "1770919994854735762"

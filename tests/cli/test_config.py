@@ -107,3 +107,21 @@ def test_config_init_writes_where_config_points_and_show_reads_it(tmp_path, caps
     assert main(["--config", str(path), "config", "show"]) == 0
     shown = json.loads(capsys.readouterr().out.split("\n", 1)[1])
     assert shown["environment"] == "UAT" and shown["config_file"] == str(path)
+
+
+def test_config_init_honours_blotter_config_like_show_and_the_flag_beats_it(tmp_path, capsys, monkeypatch):
+    from blotter.cli import main
+
+    monkeypatch.delenv("BLOTTER_PROFILE", raising=False)
+    from_env = tmp_path / "env" / "blotter.toml"
+    monkeypatch.setenv("BLOTTER_CONFIG", str(from_env))
+    assert main(["config", "init"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {from_env}"
+    assert from_env.exists() and (from_env.stat().st_mode & 0o077) == 0
+    assert main(["config", "init"]) == 2  # the same file: refused without --force
+    assert "exists; use --force" in capsys.readouterr().err
+    assert main(["config", "show"]) == 0
+    assert json.loads(capsys.readouterr().out)["config_file"] == str(from_env)
+    from_flag = tmp_path / "flag.toml"
+    assert main(["config", "init", "--config", str(from_flag)]) == 0
+    assert from_flag.exists()

@@ -53,30 +53,78 @@ def test_valid_limit_ticket_builds_the_order_and_figures():
 def test_market_ticket_uses_mid_for_notional_and_sends_no_price():
     check = check_ticket(ticket(type="MARKET", price=""), CATALOG, QUOTES)
     assert check.ok and check.order.info.price is None and check.notional == Decimal("1000.0000")
+    assert check.expected_from == "mid" and check.distance_pct is None  # the mid is no distance from itself
 
 
+def test_market_ticket_prices_its_notional_and_distance_at_the_vwap_when_known():
+    check = check_ticket(ticket(type="MARKET", price=""), CATALOG, QUOTES, expected_price=Decimal("101000"))
+    assert check.ok and check.order.info.price is None  # the estimate is never sent
+    assert check.notional == Decimal("1010.0000") and check.expected_from == "VWAP"
+    assert check.distance_pct == Decimal("1")
+    assert check.terms.headline() == "BUY 0.0100 BTC-PYUSD at MARKET (expected 101,000, VWAP)"
+
+
+# Messages are whole sentences in the trader's words, naming the field as the form labels it
+# (they used to name the field id, "qty: not a number", and read "at most 1 decimals").
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"qty": "abc"}, "qty", "not a number"),
-        ({"qty": "0"}, "qty", "must be greater than zero"),
-        ({"qty": "-1"}, "qty", "must be greater than zero"),
-        ({"qty": "1e5"}, "qty", "not a number"),
-        ({"qty": "0.00001"}, "qty", "at most 4 decimals for BTC-PYUSD"),
-        ({"price": "100000.25"}, "price", "at most 1 decimals for BTC-PYUSD"),
-        ({"price": "100000.3"}, "price", "must be a multiple of 0.5 for BTC-PYUSD"),
-        ({"price": ""}, "price", "price is required for LIMIT orders"),
-        ({"type": "MARKET"}, "price", "MARKET orders take no price: clear it or choose LIMIT"),
-        ({"external_id": "This Has Spaces"}, "external_id", "must be a lowercase UUIDv4"),
-        ({"external_id": ""}, "external_id", "required"),
-        ({"instrument": "DOGE-PYUSD"}, "instrument", "unknown instrument"),
-        ({"client_id": " "}, "client_id", "required"),
+        ({"qty": "abc"}, "qty", "Quantity is not a number"),
+        ({"qty": "0"}, "qty", "Quantity must be greater than zero"),
+        ({"qty": "-1"}, "qty", "Quantity must be greater than zero"),
+        ({"qty": "1e5"}, "qty", "Quantity is not a number"),
+        ({"qty": ""}, "qty", "Quantity is required"),
+        ({"qty": "0.00001"}, "qty", "Quantity: at most 4 decimals for BTC-PYUSD"),
+        ({"price": "100000.25"}, "price", "Price: at most 1 decimal for BTC-PYUSD"),
+        ({"price": "100000.3"}, "price", "Price must be a multiple of 0.5 for BTC-PYUSD"),
+        ({"price": ""}, "price", "Price is required for a LIMIT order"),
+        ({"type": "MARKET"}, "price", "Price: a MARKET order takes no price (clear it, or choose LIMIT)"),
+        ({"type": "MARKET", "price": "", "post_only": True}, "post_only", "Post-only (ALO) applies to LIMIT orders"),
+        ({"external_id": "This Has Spaces"}, "external_id",
+         "External id must be a lowercase UUIDv4, or up to 18 of A-Z a-z 0-9 - _ . ~"),
+        ({"external_id": ""}, "external_id", "External id is required"),
+        ({"instrument": "DOGE-PYUSD"}, "instrument", "Instrument DOGE-PYUSD is not listed"),
+        ({"client_id": " "}, "client_id", "Client is required"),
     ],
 )
 def test_each_validation_error_is_specific(changes, field, message):
     check = check_ticket(ticket(**changes), CATALOG, QUOTES)
     assert check.order is None
     assert check.errors[field].startswith(message)
+    assert list(check.errors) == [field]  # one message, for that field only
+
+
+WHOLE_LOTS = Instrument.model_validate(
+    {"id": "200", "info": {"symbol": "LOT-PYUSD", "price_increment": "0.25", "qty_increment": "1"}}
+)
+
+
+@pytest.mark.parametrize(
+    "instrument, changes, field, message",
+    [
+        (BTC, {"price": "100000.25"}, "price", "Price: at most 1 decimal for BTC-PYUSD"),
+        (WHOLE_LOTS, {"price": "100.125"}, "price", "Price: at most 2 decimals for LOT-PYUSD"),
+        (WHOLE_LOTS, {"qty": "1.5"}, "qty", "Quantity must be a whole number for LOT-PYUSD"),
+        (WHOLE_LOTS, {"price": "100.10"}, "price", "Price must be a multiple of 0.25 for LOT-PYUSD"),
+    ],
+    ids=["one-decimal", "two-decimals", "whole-number", "multiple"],
+)
+def test_decimal_counts_read_singular_and_plural(instrument, changes, field, message):
+    catalog = Catalog({instrument.id: instrument}, {})
+    fields = {"instrument": instrument.symbol, "qty": "2", "price": "100", **changes}
+    check = check_ticket(ticket(**fields), catalog, {})
+    assert check.errors == {field: message}
+
+
+def test_errors_come_in_form_order_and_clear_when_fixed():
+    typed = ticket(qty="abc", price="1.25", external_id="Not Valid!", client_id="")
+    check = check_ticket(typed, CATALOG, QUOTES)
+    assert list(check.errors) == ["qty", "price", "client_id", "external_id"]
+    typed.qty = "0.0100"  # fixed: its message goes, the others stay
+    assert list(check_ticket(typed, CATALOG, QUOTES).errors) == ["price", "client_id", "external_id"]
+    typed.price, typed.client_id, typed.external_id = "99990", "42", "desk-1"
+    fixed = check_ticket(typed, CATALOG, QUOTES)
+    assert fixed.errors == {} and fixed.ok
 
 
 def test_amount_parsing_accepts_grouping_only_in_thousands():

@@ -1,6 +1,5 @@
 """The keyed stores: polls become diffs of formatted cells; sort, filter, cap and de-duplication."""
 
-import time
 from decimal import Decimal
 
 from blotter.api.models import Asset, Balances, Instrument, MarketQuote, Order, Trade
@@ -77,7 +76,7 @@ def test_added_changed_removed_and_only_changed_cells():
     assert sorted(diff.added) == [order(i).id for i in (1, 2, 3)]
     assert not diff.changed and not diff.removed
     row = texts(store, order(1).id)
-    assert row[1] == "BTC-PYUSD" and row[4] == "100,000.5" and row[5] == "0.5000"
+    assert row[0] == "BTC-PYUSD" and row[4] == "100,000.5" and row[5] == "0.5000"
 
     diff = store.apply([order(1, filled="0.2"), order(2)])
     assert diff.added == []
@@ -166,14 +165,13 @@ def test_trades_out_of_order_backfill_sorted_by_time():
 
 
 def test_trades_first_view_formats_only_the_cap():
+    formatted = []
     store = trades_store(catalog(), cap=1000)
-    trades = [trade(i) for i in range(100_000)]
-    start = time.perf_counter()
-    store.upsert(trades)
+    render = store._render
+    store._render = lambda t: formatted.append(t.key) or render(t)
+    store.upsert([trade(i) for i in range(100_000)])
     assert store.shown == 1000
-    elapsed = time.perf_counter() - start
-    assert len(store.rows) == 1000
-    assert elapsed < 2.0
+    assert len(store.rows) == 1000 and len(formatted) == 1000  # only the rows in view were formatted
 
 
 def test_balances_rows_and_fee_summary():
@@ -186,7 +184,8 @@ def test_balances_rows_and_fee_summary():
     store.apply(balance_rows([entity]))
     btc = texts(store, "42:1")
     assert btc == ["BTC", "2.0000", "1.2500", "0.7500", "0.1000"]
-    assert texts(store, "42:2")[:3] == ["PYUSD", "100,000.00", "99,900.00"]
+    # no increment for PYUSD: shown as sent, aligned to the most decimals seen, never rounded
+    assert texts(store, "42:2")[:3] == ["PYUSD", "100,000", "99,900"]
     assert fee_summary([entity]) == "fees hold 2.25 · unsettled fees 1.50"
 
 
@@ -219,17 +218,16 @@ def test_progress_bar_reads_without_colour():
     assert progress_bar(Decimal("0"), None).text == ""
 
 
-def test_apply_5000_orders_with_1_percent_changed_is_fast():
+def test_apply_5000_orders_with_1_percent_changed_renders_only_the_changed_rows():
+    rendered = []
     store = orders_store(catalog())
+    render = store._render
+    store._render = lambda o: rendered.append(o.id) or render(o)
     first = [order(i) for i in range(5000)]
     store.apply(first)
-    second = [order(i, filled="0.1") if i % 100 == 0 else first[i] for i in range(5000)]
     second = [o if i % 100 else order(i, filled="0.1") for i, o in enumerate(first)]
-    best = float("inf")
     for attempt in range(3):
+        rendered.clear()
         polled = [o.model_copy() for o in (second if attempt % 2 == 0 else first)]
-        start = time.perf_counter()
         diff = store.apply(polled)
-        best = min(best, time.perf_counter() - start)
-        assert len(diff.changed) == 50
-    assert best < 0.05  # the target is 10 ms; CI machines get headroom
+        assert len(diff.changed) == 50 and len(rendered) == 50  # the cost figure itself is in `make bench`

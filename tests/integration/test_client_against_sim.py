@@ -34,7 +34,8 @@ async def btc(client):
 
 
 async def test_service_and_reference_data(client):
-    assert (await client.health()).status == "ok"
+    health = await client.health()
+    assert health.status == "healthy" and not health.degraded
     versions = {v.version for v in await client.versions()}
     assert {"v2024_01_01", "v2026_01_23"} <= versions
     assets = {a.name for a in await client.assets()}
@@ -51,9 +52,12 @@ async def test_market_quotes_and_vwap(client):
     quotes = await client.quotes(instrument_id=instrument.id)
     quote = quotes.items[0]
     assert quote.info.best_bid.price < quote.info.best_ask.price
-    vwap = await client.vwap_quote(instrument.id, Decimal("10000"))
-    assert vwap.quote > 0 and vwap.buy_amount > 0
-    assert abs(vwap.quote * vwap.buy_amount - Decimal("10000")) < Decimal("1")
+    # v1.0.4: spend 10,000 of the quote asset buying: whole lots only, within one lot's price
+    vwap = await client.vwap_quote(instrument.id, Decimal("10000"), side="BUY", qty_unit="QUOTE")
+    assert vwap.average_price >= quote.info.best_ask.price and vwap.base_qty > 0
+    assert Decimal("0") <= Decimal("10000") - vwap.average_price * vwap.base_qty < vwap.average_price * Decimal("0.0001") + 1
+    sell = await client.vwap_quote(instrument.id, Decimal("0.05"), side="SELL", qty_unit="BASE")
+    assert sell.base_qty == Decimal("0.05") and sell.average_price <= quote.info.best_bid.price
 
 
 async def test_clients_get_and_patch(client, credentials):
@@ -205,7 +209,7 @@ async def test_v1_cefi_prefix_works(sim, credentials, api_version):
     async with TrueXClient(sim.base_url, api_prefix="/v1/cefi", credentials=credentials,
                            api_version=api_version) as client:
         assert isinstance((await client.active_orders()).items, list)
-        assert (await client.health()).status == "ok"
+        assert (await client.health()).status == "healthy"
 
 
 async def test_deprecation_headers_only_for_old_version(client):

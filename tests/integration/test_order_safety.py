@@ -10,7 +10,7 @@ import pytest
 from blotter.api import RetryPolicy, TrueXClient, default_timeout
 from blotter.api.models import NewOrder, OrderInfo, OrderStatus
 from blotter.core.audit_trail import AuditLog
-from blotter.core.order_actions import OrderService, OutcomeKind
+from blotter.core.order_actions import CancelAllReport, OrderService, OutcomeKind
 from blotter.core.order_ticket import new_external_id
 from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
 
@@ -123,18 +123,70 @@ async def test_modify_and_cancel_reconcile_after_lost_answers(service, sim):
     assert [r["action"] for r in record if r["order_id"] == live.id] == ["create", "modify", "cancel"]
 
 
-async def test_cancel_all_reports_each_failure(service, sim):
+async def test_cancel_all_accounts_for_an_order_already_gone_apart_from_failures(service, sim):
     orders = []
     for _ in range(3):
         outcome = await service.submit(buy(sim))
         orders.append(outcome.order)
     sim.exchange.step()
-    await service.cancel(orders[1])  # already on its way out: cancelling it again is refused
+    await service.cancel(orders[1])  # canceled already: cancelling it again is refused
     sim.exchange.step()
     results = await service.cancel_all(orders)
     kinds = [outcome.kind for _, outcome in results]
-    assert kinds.count(OutcomeKind.ACCEPTED) == 2 and kinds[1] is OutcomeKind.REJECTED
-    assert "not cancelable" in results[1][1].message.lower()
+    # The exchange refuses the second cancel; a lookup shows there was nothing left to cancel.
+    assert kinds == [OutcomeKind.ACCEPTED, OutcomeKind.GONE, OutcomeKind.ACCEPTED]
+    assert "already CANCELED" in results[1][1].message and results[1][1].order.status == OrderStatus.CANCELED
+    report = CancelAllReport.of(results)
+    assert (len(report.canceled), len(report.gone), len(report.failed)) == (2, 1, 0)
+    assert f"  {orders[1].external_id}: CANCELED" in report.lines()
+
+
+async def test_a_cancel_refused_for_a_live_order_is_a_failure_with_the_reason(service, sim):
+    outcome = await service.submit(buy(sim))
+    sim.exchange.step()
+    sim.faults.update({"status": 403, "methods": ["DELETE"]})
+    results = await service.cancel_all([outcome.order])
+    assert results[0][1].kind is OutcomeKind.REJECTED  # looked up: still ACTIVE, so not "gone"
+    report = CancelAllReport.of(results)
+    assert report.summary() == "0 of 1 canceled · 0 already filled or gone · 1 failed"
+    assert report.lines()[-1].startswith(f"  {outcome.order.external_id}: Cancel rejected: Injected fault")
+
+
+async def live_order(service, sim):
+    order = buy(sim)
+    await service.submit(order)
+    sim.exchange.step()
+    return (await service.client.order_status(order.external_id, id_type="client")).items[0]
+
+
+async def test_modify_sends_the_unchanged_quantity_with_the_new_price(service, sim):
+    live = await live_order(service, sim)
+    outcome = await service.modify(live, new_price=live.price - 10)
+    assert outcome.kind is OutcomeKind.ACCEPTED
+    sent = sim.exchange.orders[live.id].pending_modify
+    assert (sent.new_qty, sent.new_price) == (live.qty, live.price - 10)
+    sim.exchange.step()
+    after = (await service.client.order_status(live.id)).items[0]
+    assert (after.qty, after.price, after.status) == (live.qty, live.price - 10, OrderStatus.ACTIVE)
+
+
+async def test_a_modify_re_keyed_by_the_exchange_is_matched_on_either_id(service, sim):
+    live = await live_order(service, sim)
+    new_id = new_external_id()
+    outcome = await service.modify(live, new_qty=Decimal("0.0020"), new_external_id=new_id)
+    assert outcome.kind is OutcomeKind.ACCEPTED and outcome.order.external_id == new_id
+    assert outcome.order.ref_external_id == live.external_id and f"(now {new_id})" in outcome.message
+
+
+async def test_a_lost_modify_answer_is_reconciled_when_the_exchange_re_keyed_the_order(service, sim):
+    live = await live_order(service, sim)
+    new_id = new_external_id()
+    sim.faults.update({"process_then_drop": True, "methods": ["PATCH"]})
+    outcome = await service.modify(live, new_price=live.price - 20, new_external_id=new_id)
+    assert outcome.kind is OutcomeKind.RECONCILED
+    assert (outcome.order.external_id, outcome.order.ref_external_id) == (new_id, live.external_id)
+    record = httpx.get(sim.base_url + "/_sim/orders/requests").json()
+    assert [r["action"] for r in record if r["order_id"] == live.id] == ["create", "modify"]  # sent once
 
 
 async def test_audit_log_records_every_step_without_secrets(service, sim, tmp_path):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from robustness_support import (
-    FROZEN, INTERVAL, SIZE, advance, credentials, make_app, make_client, ready, snapshot, status_text, wait_for,
+    FROZEN, INTERVAL, SIZE, advance, credentials, make_app, make_client, pane_feeds, ready, snapshot, status_text,
+    wait_for,
 )
 
 from blotter.core.feeds import FakeClock, Health
@@ -89,8 +90,8 @@ async def test_fault_shows_keeps_data_and_recovers_within_two_intervals(sim, nam
 
         inject(sim, app)
         for _ in range(OUTAGE_POLLS):
-            await advance(app, clock, pilot, max(f.next_delay for f in app.feeds))
-        for feed in app.feeds:
+            await advance(app, clock, pilot, max(f.next_delay for f in pane_feeds(app)))
+        for feed in pane_feeds(app):
             status = feed.status()
             if feed.name in affected:
                 assert status.health is Health.FAILING, (feed.name, status)
@@ -103,13 +104,13 @@ async def test_fault_shows_keeps_data_and_recovers_within_two_intervals(sim, nam
         assert {p: app.table(p).row_count for p in PANES} == rows_before
 
         clear(sim, app)
-        successes = {f.name: f.successes for f in app.feeds}
+        successes = {f.name: f.successes for f in pane_feeds(app)}
         waited = 0.0
         step = INTERVAL / 4
-        while any(f.successes == successes[f.name] for f in app.feeds) and waited < 2 * INTERVAL:
+        while any(f.successes == successes[f.name] for f in pane_feeds(app)) and waited < 2 * INTERVAL:
             await advance(app, clock, pilot, step)
             waited += step
-        for feed in app.feeds:
+        for feed in pane_feeds(app):
             assert feed.successes > successes[feed.name], f"{feed.name} not recovered after {waited}s"
             assert feed.health() is Health.FRESH
         assert waited <= 2 * INTERVAL
@@ -125,13 +126,13 @@ async def test_server_restart_is_survived(sim):
         await ready(app, clock, pilot)
         before = snapshot(app)
         sim.restart()  # pooled keep-alive connections now point at a closed server
-        successes = {f.name: f.successes for f in app.feeds}
+        successes = {f.name: f.successes for f in pane_feeds(app)}
         waited = 0.0
-        while any(f.successes == successes[f.name] for f in app.feeds) and waited < 2 * INTERVAL:
+        while any(f.successes == successes[f.name] for f in pane_feeds(app)) and waited < 2 * INTERVAL:
             await advance(app, clock, pilot, INTERVAL / 4)
             waited += INTERVAL / 4
-        assert all(f.successes > successes[f.name] for f in app.feeds), [f.status() for f in app.feeds]
-        assert all(f.health() is Health.FRESH for f in app.feeds)
+        assert all(f.successes > successes[f.name] for f in pane_feeds(app)), [f.status() for f in pane_feeds(app)]
+        assert all(f.health() is Health.FRESH for f in pane_feeds(app))
         assert snapshot(app) == before  # the exchange kept its state across the restart
         assert app.is_running
 
@@ -143,20 +144,20 @@ async def test_server_clock_skew_is_corrected_from_the_date_header(sim, skew):
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, clock, pilot)
         before = snapshot(app)
-        successes = {f.name: f.successes for f in app.feeds}
+        successes = {f.name: f.successes for f in pane_feeds(app)}
         sim.faults.update({"clock_skew_seconds": skew})
         for _ in range(3):
             await advance(app, clock, pilot, INTERVAL)
         # The first signed request after the jump is refused (stale / future timestamp); the 401
         # carries the server's Date, the client corrects its clock and signs once more.
-        for feed in app.feeds:
+        for feed in pane_feeds(app):
             assert feed.successes >= successes[feed.name] + 3, feed.status()
             assert feed.health() is Health.FRESH and feed.errors == 0
         assert abs(app.client.clock.offset - skew) < 2
         assert snapshot(app) == before
         sim.faults.clear()  # and back again
         await advance(app, clock, pilot, INTERVAL)
-        assert all(f.health() is Health.FRESH for f in app.feeds)
+        assert all(f.health() is Health.FRESH for f in pane_feeds(app))
         assert abs(app.client.clock.offset) < 2
 
 

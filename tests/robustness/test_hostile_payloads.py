@@ -18,7 +18,16 @@ from blotter.api._client import Response
 from blotter.api.models import Balances, MarketQuote, Order, Trade
 from blotter.core.reference import Catalog
 from blotter.core.store import printable
-from blotter.core.rows import QuoteTracker, balance_rows, balances_store, orders_store, quotes_store, trades_store
+from blotter.core.format import TimeFormat
+from blotter.core.rows import (
+    Display,
+    QuoteTracker,
+    balance_rows,
+    balances_store,
+    orders_store,
+    quotes_store,
+    trades_store,
+)
 
 MARKUP = [
     "[bold red]x[/]", "[link=https://evil.example/login]click[/link]", "[/]", "[", "]", "[red", "[@click=app.quit]q[/]",
@@ -135,14 +144,15 @@ def test_hostile_orders_never_crash_and_markup_stays_literal(rows):
 def test_hostile_trades_never_crash(rows):
     page = decode(Trade, rows)
     check_accounted(page, rows)
-    store = trades_store(Catalog(), cap=3)
+    seen_at = 1_790_000_000_000_000_000  # a trade with no readable time is placed when first seen
+    store = trades_store(Display(times=TimeFormat(now_ns=lambda: seen_at)), cap=3)
     store.upsert(page.items)
     assert len(store.view) <= 3  # shown: the newest `cap`; held: de-duplicated by key, within 24 h of the newest
-    first: dict[str, Trade] = {}
+    first: dict[str, int] = {}
     for t in page.items:
-        first.setdefault(t.key, t)  # a repeated key is the trade already held
-    newest = max((t.timestamp for t in first.values()), default=0)
-    assert set(store.items) == {k for k, t in first.items() if t.timestamp >= newest - store.window_ns}
+        first.setdefault(t.key, seen_at if t.timestamp is None else t.timestamp)  # a repeated key is held already
+    newest = max(first.values(), default=0)
+    assert set(store.items) == {k for k, ts in first.items() if ts >= newest - store.window_ns}
     assert store.matching == len(store.items)
     rendered(store)
     store.set_filter("[/]")

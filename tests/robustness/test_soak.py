@@ -19,7 +19,7 @@ import tracemalloc
 import httpx
 import pytest
 import rich.cells
-from robustness_support import SIZE, make_app, ready
+from robustness_support import SIZE, make_app, pane_feeds, ready
 
 from blotter.core.feeds import FakeClock, Health
 
@@ -108,13 +108,13 @@ async def test_long_run_does_not_grow(sim_process):
             try:
                 await rounds(FILL)  # Textual's line and strip caches (LRU-bounded) fill up here
                 before = measure(app)
-                polls_before = sum(f.successes for f in app.feeds)
+                polls_before = sum(f.successes for f in pane_feeds(app))
                 trades_before = len(app.trades.items)
                 await rounds(RUN)
                 after = measure(app)
             finally:
                 tracemalloc.stop()
-            assert sum(f.successes for f in app.feeds) - polls_before == RUN * len(app.feeds)
+            assert sum(f.successes for f in pane_feeds(app)) - polls_before == RUN * len(pane_feeds(app))
             assert all(f.health() is Health.FRESH for f in app.feeds)
             # small tolerance: a fill toast's worker or timer may be alive at the moment of measuring
             assert after["tasks"] <= before["tasks"] + 2, (before, after)

@@ -1,6 +1,5 @@
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,6 @@ from fakes import FakeClient  # noqa: E402
 from blotter.config import Settings  # noqa: E402
 from blotter.core.feeds import FakeClock  # noqa: E402
 from blotter.ui.app import create_app  # noqa: E402
-
-
-async def wait_for(predicate, pilot, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.01)
 
 
 @pytest.fixture
@@ -41,8 +32,6 @@ def make_app(fake_client, fake_clock):
     return factory
 
 
-def polled(app) -> bool:
-    return app.ready and all(feed.successes >= 1 for feed in app.feeds)
-
+from ui_support import polled, wait_for  # noqa: E402  (re-exported for older imports)
 
 __all__ = ["asyncio", "polled", "wait_for"]

@@ -6,7 +6,7 @@ import asyncio
 from decimal import Decimal
 
 from blotter.api import Credentials, Notices, Page, ServerClock
-from blotter.api.models import Asset, Balances, Instrument, MarketQuote, Order, Trade
+from blotter.api.models import Asset, Balances, Health, Instrument, MarketQuote, Order, Trade
 from pydantic import SecretStr
 
 T0 = 1_790_000_000_000_000_000
@@ -65,6 +65,8 @@ class FakeClient:
         self.fail: dict[str, Exception] = {}
         self.hang: set[str] = set()
         self.calls: dict[str, int] = {}
+        self.health_status = "healthy"
+        self.activity: list = []
 
     async def _call(self, name: str) -> None:
         self.calls[name] = self.calls.get(name, 0) + 1
@@ -75,6 +77,14 @@ class FakeClient:
 
     async def sync_clock(self) -> float:
         return self.clock.offset
+
+    async def health(self) -> Health:
+        await self._call("health")
+        return Health(status=self.health_status)
+
+    async def all_activity(self, timestamp: int, **filters) -> Page:
+        await self._call("activity")
+        return Page(items=list(self.activity))
 
     async def instruments(self) -> Page:
         return Page(items=[

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from conftest import polled, wait_for
+from ui_support import polled, wait_for
 
 from blotter.config import Settings
 
@@ -76,15 +76,36 @@ async def test_export_balances_and_quotes(make_app, tmp_path):
         assert quotes[0]["bid"] == "100000" and quotes[0]["spread"] == "1.0"
 
 
-async def test_export_defaults_to_the_working_directory(make_app, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_export_never_writes_to_the_working_directory(make_app, tmp_path, monkeypatch):
+    """Without export_dir: the downloads directory, else <state dir>/exports; never the cwd (under
+    `make demo` that is the source tree)."""
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(lambda: polled(app), pilot)
         await pilot.press("1", "e")
-        path = tmp_path / f"blotter-orders-{STAMP}.csv"
-        assert len(read(path)) == 30
-        assert any(str(path) in m for m in messages(app))
+        await pilot.pause()
+    assert not list(work.iterdir())
+    written = list(home.rglob("blotter-orders-*.csv"))
+    assert len(written) == 1 and len(read(written[0])) == 30
+    assert oct(written[0].stat().st_mode & 0o777) == "0o600"
+
+
+async def test_screenshots_go_where_exports_go_named_alike_and_private(make_app, tmp_path):
+    app = make_app(settings=settings(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        await pilot.press("1", "e", "S")
+        await pilot.pause()
+    csv_file, svg_file = sorted(tmp_path.glob("blotter-*"))
+    assert csv_file.name == f"blotter-orders-{STAMP}.csv" and svg_file.name == f"blotter-screen-{STAMP}.svg"
+    assert {oct(p.stat().st_mode & 0o777) for p in (csv_file, svg_file)} == {"0o600"}
+    assert "<svg" in svg_file.read_text()
 
 
 async def test_export_failure_is_reported_and_writes_nothing(make_app, tmp_path):

@@ -25,14 +25,32 @@ def app(exchange, tmp_path):
     return make_app(exchange, state=tmp_path)
 
 
-@pytest.mark.parametrize("scene", list(SCENES))
-def test_scene(snap_compare, exchange, tmp_path, scene):
+SMALL = (80, 24)
+# Every scene at 120x40; the ones a trader meets most, and every dialog, at 80x24 too.
+AT_80X24 = ("main", "ticket", "ticket-filled", "ticket-errors", "guard-confirmation", "modify",
+            "cancel-confirmation", "cancel-all-confirmation", "order-detail", "help")
+CASES = [(scene, SIZE) for scene in SCENES] + [(scene, SMALL) for scene in AT_80X24]
+
+
+@pytest.mark.parametrize(("scene", "size"), CASES, ids=[f"{scene}-{w}x{h}" for scene, (w, h) in CASES])
+def test_scene(snap_compare, exchange, tmp_path, scene, size):
     """Main screen, ticket (empty, filled, with errors), guard, modify, cancel, cancel-all, detail, help."""
-    assert snap_compare(make_app(exchange, state=tmp_path), terminal_size=SIZE, run_before=SCENES[scene])
+    assert snap_compare(make_app(exchange, state=tmp_path), terminal_size=size, run_before=SCENES[scene])
 
 
-def test_main_screen_80x24(snap_compare, app):
-    assert snap_compare(app, terminal_size=(80, 24), run_before=screenshots.main_screen)
+@pytest.fixture(scope="module")
+def real_exchange():
+    server = screenshots.start_frozen_exchange(wire="real")
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["120x40", "80x24"])
+def test_main_screen_of_a_real_shaped_exchange(snap_compare, real_exchange, tmp_path, size):
+    """No order time field (times from the activity trail), an empty book side, self-matches,
+    no increments (every digit shown as sent), a degraded health."""
+    assert snap_compare(make_app(real_exchange, state=tmp_path), terminal_size=size,
+                        run_before=screenshots.main_screen)
 
 
 @pytest.mark.parametrize("theme", shipped_themes())

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import polled, wait_for
+from ui_support import polled, wait_for
 
 from blotter.config import Settings
 from blotter.core.preferences import Preferences, load_preferences, save_preferences

@@ -29,7 +29,7 @@ def test_demo_in_tmux():
     tmux = ["tmux", "-L", session]
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-         f"{BLOTTER} --demo --seed 7; echo EXITED=$?; sleep 30"],
+         f"sleep 0.5; {BLOTTER} --demo --seed 7; echo EXITED=$?; sleep 30"],  # the window is sized first
         check=True,
     )
     try:

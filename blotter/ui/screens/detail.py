@@ -1,9 +1,10 @@
-"""`enter`: one order in full, with its activity trail, refreshed while open."""
+"""`enter`: one order in full, with its activity trail, refreshed while open. Every amount is shown
+exactly as the exchange sent it: no rounding to a guessed number of places."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,34 +14,52 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ...api import TrueXError
-from ...api.models import NS_PER_SECOND, Order
-from ...core.format import fmt_decimal, fmt_time
-
-if TYPE_CHECKING:
-    from ..app import BlotterApp
+from ...api.models import NS_PER_SECOND, Activity, Order
+from ...core.format import fmt_time
+from ...core.format import fmt_amount
+from ...core.reference import Catalog
 
 DAY_NS = 24 * 3600 * NS_PER_SECOND
+
+RefreshOrder = Callable[[str], Awaitable[Order | None]]  # exchange id -> the order now (None: not found)
+LoadActivity = Callable[[str, int], Awaitable[Sequence[Activity]]]  # (exchange id, since ns) -> its events
+
+
+def executed_text(order: Order) -> str:
+    if not order.executed_qty:
+        return "nothing executed"
+    return f"{fmt_amount(order.executed_qty)} at avg {fmt_amount(order.executed_vwap)}"
 
 
 class DetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,q", "dismiss(None)", "Close", id="detail.close")]
     DEFAULT_CSS = """
     DetailScreen { align: center middle; }
-    DetailScreen > Vertical { width: 96; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
+    DetailScreen > Vertical {
+        width: 100%; max-width: 110; height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
     DetailScreen .heading { text-style: bold; color: $primary; }
-    DetailScreen #fields { height: auto; max-height: 60%; }
-    DetailScreen #trail-title { margin-top: 1; text-style: bold; }
-    DetailScreen DataTable { height: 1fr; }
+    DetailScreen #fields { height: auto; max-height: 65%; }
+    DetailScreen #trail-title { text-style: bold; }
+    DetailScreen DataTable { height: 1fr; min-height: 3; }
     """
 
-    def __init__(self, order: Order, refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        order: Order,
+        catalog: Catalog,
+        *,
+        refresh_order: RefreshOrder,
+        load_activity: LoadActivity,
+        refresh_seconds: float = 2.0,
+    ) -> None:
         super().__init__()
         self.order = order
+        self.catalog = catalog
+        self.refresh_order = refresh_order
+        self.load_activity = load_activity
         self.refresh_seconds = refresh_seconds
-
-    @property
-    def blotter(self) -> BlotterApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -54,64 +73,56 @@ class DetailScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Time", "Message", "Side", "Price", "Qty")
         self.show_order(self.order)
-        self.load_activity()
-        self.set_interval(self.refresh_seconds, self.load_activity, name="detail-refresh")
+        self.load()
+        self.set_interval(self.refresh_seconds, self.load, name="detail-refresh")
 
     def show_order(self, order: Order) -> None:
         self.order = order
-        catalog = self.blotter.catalog
         info = order.order_info
-        pp, qp = catalog.price_places(info.instrument_id), catalog.qty_places(info.instrument_id)
-        symbol = catalog.symbol(info.instrument_id)
-        self.query_one("#heading", Static).update(f"{info.side} {symbol} · {order.status} · order {order.id}")
+        symbol = self.catalog.symbol(info.instrument_id)
+        self.query_one("#heading", Static).update(
+            f"{info.side} {symbol} · {order.status} · order {order.id}    (esc, enter or q closes)"
+        )
+        was = f"  (was {order.ref_external_id})" if order.ref_external_id else ""
+        flags = ", ".join(info.exec_inst_flags or []) or "-"
         lines = [
-            f"external id      {order.external_id or ''}" + (f"  (was {order.ref_external_id})" if order.ref_external_id else ""),
+            f"external id      {order.external_id or ''}{was}",
             f"client           {info.client_id or ''}",
-            f"type / tif       {info.type or ''} / {info.tif or ''}    flags {', '.join(info.exec_inst_flags or []) or '-'}"
+            f"type / tif       {info.type or ''} / {info.tif or ''}    flags {flags}"
             f"    stp {info.stp or 'client setting'}",
-            f"price            {fmt_decimal(info.price, pp)}",
-            f"quantity         {fmt_decimal(info.qty, qp)}",
-            f"pending          {fmt_decimal(order.pending_qty, qp)}",
-            f"leaves           {fmt_decimal(order.leaves_qty, qp)}",
-            f"executed         {fmt_decimal(order.executed_qty, qp)} at avg {fmt_decimal(order.executed_vwap, pp + 2)}",
-            f"created          {fmt_time(order.timestamp, with_date=True)}",
-            f"updated          {fmt_time(order.update_timestamp, with_date=True)}",
+            f"price            {fmt_amount(info.price) or 'market'}",
+            f"quantity         {fmt_amount(info.qty)}    pending {fmt_amount(order.pending_qty)}"
+            f"    leaves {fmt_amount(order.leaves_qty)}",
+            f"executed         {executed_text(order)}",
+            f"created          {fmt_time(order.timestamp, with_date=True) or '-'}"
+            f"    updated {fmt_time(order.update_timestamp, with_date=True) or '-'}",
             f"msg / parent     {info.msg_id or '-'} / {info.parent_id or '-'}",
         ]
         modify = order.modify_info
         if modify is not None:
-            lines += [
-                "",
-                "modified",
-                f"  new price      {fmt_decimal(modify.new_price, pp) or '-'}",
-                f"  new quantity   {fmt_decimal(modify.new_qty, qp) or '-'}",
-                f"  new type       {modify.new_type or '-'}",
-                f"  msg id         {modify.msg_id or '-'}",
-            ]
+            lines.append(
+                f"modified         price {fmt_amount(modify.new_price) or '-'} · quantity {fmt_amount(modify.new_qty) or '-'}"
+                f" · type {modify.new_type or '-'} · msg id {modify.msg_id or '-'}"
+            )
         self.query_one("#body", Static).update("\n".join(lines))
 
     @work(exclusive=True, group="detail")
-    async def load_activity(self) -> None:
-        client = self.blotter.client
+    async def load(self) -> None:
         try:
-            status = await client.order_status(self.order.id)
-            if status.items:
-                self.show_order(status.items[0])
+            current = await self.refresh_order(self.order.id)
+            if current is not None:
+                self.show_order(current)
             since = self.order.timestamp or time.time_ns() - DAY_NS + NS_PER_SECOND
-            trail = await client.all_activity(since, order_ids=[self.order.id])
+            trail = await self.load_activity(self.order.id, since)
         except TrueXError as error:
             self.query_one("#trail-title", Static).update(f"Activity (refresh failed: {error})")
             return
-        catalog = self.blotter.catalog
-        pp, qp = catalog.price_places(self.order.order_info.instrument_id), catalog.qty_places(
-            self.order.order_info.instrument_id
-        )
         table = self.query_one(DataTable)
-        rows = sorted(trail.items, key=lambda a: a.timestamp)
+        rows = sorted(trail, key=lambda a: a.timestamp)
         if table.row_count == len(rows):
             return  # nothing new: leave the table (and its cursor) alone
         table.clear()
         for activity in rows:
             table.add_row(fmt_time(activity.timestamp), str(activity.msg_type), str(activity.side),
-                          fmt_decimal(activity.order_price, pp), fmt_decimal(activity.order_qty, qp))
+                          fmt_amount(activity.order_price), fmt_amount(activity.order_qty))
         self.query_one("#trail-title", Static).update(f"Activity ({len(rows)})")

@@ -22,7 +22,7 @@ def fmt_age(age: float | None) -> str:
 
 
 class HeaderBar(Static):
-    """One line: the environment badge (PROD on red), client, API version, clock offset."""
+    """One line: the environment badge (PROD on red), client, API version, clock offset, zone."""
 
     DEFAULT_CSS = """
     HeaderBar { height: 1; background: $panel; color: $foreground; }
@@ -30,51 +30,70 @@ class HeaderBar(Static):
 
     def show(
         self, environment: str, client_id: str, api_version: str, offset: float | None, notice: str = "",
-        badge_style: str | None = None,
+        badge_style: str | None = None, *, zone: str = "UTC",
     ) -> None:
         text = Text()
         text.append(f" {environment} ", style=badge_style or "bold reverse")
         text.append(f"  client {client_id}", style="bold")
+        if notice:  # before the rest: at 80 columns the line's end is cut, never this
+            text.append(f"  │ {notice}", style="bold reverse")
         text.append(f"  │ API {api_version}")
         # `Date` has one-second resolution: whole seconds are all the offset honestly says.
         text.append(f"  │ clock {'--' if offset is None else f'{round(offset):+d}s'}")
-        if notice:
-            text.append(f"  │ {notice}", style="bold")
+        text.append(f"  │ times {zone}")
         if text != getattr(self, "_last", None):
             self._last = text
             self.update(text, layout=False)  # fixed height: no relayout, only this line repaints
 
 
+SHOWN_FEEDS = ("orders", "trades", "quotes", "balances")  # health shows in the header instead
+
+
 class StatusLine(Static):
-    """Each feed's health and age, PAUSED when paused, and the bad-row count."""
+    """Each feed's health, PAUSED when paused, the pace when the request budget is tight, and
+    standing counts of what could not be read (never a toast per poll)."""
 
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; color: $foreground; }
     """
 
-    def show(self, statuses: list[FeedStatus], *, paused: bool, bad_rows: int, styles: dict[str, str]) -> None:
+    def show(
+        self, statuses: list[FeedStatus], *, paused_since: str | None, bad_rows: int, styles: dict[str, str],
+        unreadable: int = 0, pace: str | None = None, unauthorized: bool = False,
+    ) -> None:
         text = Text(" ")
-        if paused:
-            text.append(" PAUSED ", style=styles["paused"])
-            text.append(" ")
+        if paused_since is not None:
+            # Paused, nothing ticks: the line says since when and then stays the same.
+            text.append(f" PAUSED since {paused_since} ", style=styles["paused"])
+            text.append("  ")
         for status in statuses:
+            if status.name not in SHOWN_FEEDS:
+                continue
             style = {
                 Health.FRESH: styles["fresh"],
                 Health.STALE: styles["stale"],
                 Health.FAILING: styles["failing"],
                 Health.WAITING: styles["waiting"],
             }[status.health]
-            # A fresh feed says "within its freshness bound" rather than a second-by-second age:
-            # the line then stays the same while all is well, so an idle screen sends nothing.
-            age = f"≤{fmt_age(status.fresh_within)}" if status.health is Health.FRESH else fmt_age(status.age)
-            text.append(f"{_HEALTH_GLYPH[status.health]} {status.name} {age}", style=style)
-            if status.health is Health.STALE:
-                text.append(" stale", style=style)
-            elif status.health is Health.FAILING:
-                text.append(f" {status.error_title}", style=style)
+            text.append(f"{_HEALTH_GLYPH[status.health]} {status.name}", style=style)
+            # Fresh says nothing more (so an idle line never changes); stale and failing say how
+            # old the data on screen is, in one wording.
+            if paused_since is None and status.health in (Health.STALE, Health.FAILING):
+                text.append(" no data" if status.age is None else f" {fmt_age(status.age)} old", style=style)
+                if status.health is Health.FAILING:
+                    text.append(f": {status.error_title}", style=style)
+            if status.notice:
+                text.append(f" ⚠ {status.notice}", style=styles["stale"])
             text.append("  ")
+        if pace:
+            text.append(f"⏱ {pace}  ", style=styles["stale"])
+        if unauthorized:
+            text.append("⚠ 401: check key, secret, prefix, clock  ", style=styles["failing"])
+        if unreadable:
+            text.append(f"⚠ {unreadable} row{'s' if unreadable != 1 else ''} with unreadable values (?)  ",
+                        style=styles["stale"])
         if bad_rows:
-            text.append(f"⚠ {bad_rows} bad row{'s' if bad_rows != 1 else ''}", style=styles["stale"])
+            text.append(f"⚠ {bad_rows} unreadable row{'s' if bad_rows != 1 else ''} not shown", style=styles["stale"])
         if text != getattr(self, "_last", None):
             self._last = text
             self.update(text, layout=False)  # fixed height: no relayout, only this line repaints

@@ -1,12 +1,27 @@
 """A keyed live table on Textual's Line API.
 
-Only visible rows are rendered, column widths are declared (never measured from the cells), the
-virtual height is the row count, and a diff repaints just the lines whose row changed. The cursor
-is tracked by key, so the selected row and the scroll position stay where the trader left them
-while rows are added, changed and removed around it.
+Only visible rows are rendered, the virtual height is the row count, and a diff repaints just the
+lines whose row changed.
+
+Columns: each is as wide as the widest of its declared `width`, its label (and sort arrow) and the
+widest cell in the store's view (a `text` column at most `max_width`, its longer cells ending in
+`…`); a number or an id is never cut. Widths are measured incrementally (the rows a diff added or
+changed; a wider value widens the column at once) and fully when the view is rebuilt (sort, filter,
+rows removed), the only time a column may shrink. When the pane is too narrow, whole columns are
+dropped, highest `priority` number first. `←`/`→` move the current column over all of them; on a
+dropped one the table shows the `frozen` columns then a window of the others around it. There is
+no horizontal scrolling, so no column is ever partly drawn.
+
+Rows: the table starts "following": the cursor is on the first row and the view at the top as rows
+arrive. Once the trader moves the cursor, it stays on its row's key, that row keeps its screen line
+as rows come and go above it, and rows that arrive above the viewport are counted; `Home` follows
+again. The border subtitle is the app's text plus the table's notes (dropped columns, new rows
+above).
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -20,7 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...core.store import Diff, KeyedStore, Row
+from ...core.store import Column, Diff, KeyedStore, Row
 
 SEP = 1  # blank cells between columns
 STYLE_TOKENS = (
@@ -37,7 +52,46 @@ STYLE_TOKENS = (
     "status-rejected",
     "status-pending",
     "status-unknown",
+    "unreadable",
+    "estimated",
+    "empty",
 )
+
+
+class CellWidths:
+    """The cell widths of the rows in a view, with per column a count of each width, so that the
+    widest cell is known again after rows leave without reading the others."""
+
+    def __init__(self, columns: int) -> None:
+        self.rows: dict[str, tuple[int, ...]] = {}
+        self._counts: list[Counter[int]] = [Counter() for _ in range(columns)]
+
+    def add(self, key: str, widths: tuple[int, ...]) -> None:
+        """Record (or replace) the widths of `key`'s cells."""
+        old = self.rows.get(key)
+        self.rows[key] = widths
+        for counts, width, was in zip(self._counts, widths, old or widths):
+            if old is None:
+                counts[width] += 1
+            elif width != was:
+                self._uncount(counts, was)
+                counts[width] += 1
+
+    def discard(self, key: str) -> None:
+        widths = self.rows.pop(key, None)
+        if widths is not None:
+            for counts, width in zip(self._counts, widths):
+                self._uncount(counts, width)
+
+    @staticmethod
+    def _uncount(counts: Counter[int], width: int) -> None:
+        if counts[width] == 1:
+            del counts[width]
+        else:
+            counts[width] -= 1
+
+    def widest(self, column: int) -> int:
+        return max(self._counts[column], default=0)
 
 
 class LiveTable(ScrollView, can_focus=True):
@@ -48,7 +102,7 @@ class LiveTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("home", "first", "First row", show=False, id="table.first"),
+        Binding("home", "first", "First row, follow new rows", show=False, id="table.first"),
         Binding("end", "last", "Last row", show=False, id="table.last"),
         Binding("left", "column_left", "Column left", show=False, id="table.left"),
         Binding("right", "column_right", "Column right", show=False, id="table.right"),
@@ -61,11 +115,16 @@ class LiveTable(ScrollView, can_focus=True):
         *(f"live-table--{token}" for token in STYLE_TOKENS),
     }
 
+    # No horizontal scrolling (columns are dropped or windowed whole instead); the scrollbar's
+    # column is always reserved so the rows appearing or going never changes the layout width.
     DEFAULT_CSS = """
     LiveTable {
         background: $surface;
         color: $foreground;
         height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
         scrollbar-size-vertical: 1;
         scrollbar-size-horizontal: 0;
     }
@@ -87,9 +146,16 @@ class LiveTable(ScrollView, can_focus=True):
     LiveTable > .live-table--status-rejected { color: $error; text-style: bold; }
     LiveTable > .live-table--status-pending { color: $warning; }
     LiveTable > .live-table--status-unknown { color: $warning; text-style: italic; }
+    /* A value that did not parse: its raw text, marked `?`, reverse so it reads without colour too. */
+    LiveTable > .live-table--unreadable { color: $warning; text-style: bold reverse; }
+    /* A time the exchange did not give (when the blotter first saw the record), marked `~`. */
+    LiveTable > .live-table--estimated { color: $secondary; text-style: italic; }
+    LiveTable > .live-table--empty { color: $secondary; text-style: italic; }
     """
 
     class CursorMoved(Message):
+        """The cursor is on another key (None: the view is empty)."""
+
         def __init__(self, table: LiveTable, key: str | None) -> None:
             self.table = table
             self.key = key
@@ -109,37 +175,51 @@ class LiveTable(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._subtitle: str | None = None
         self.store = store
         self.title = title
         self.cursor_row = 0
         self.cursor_key: str | None = None
         self.cursor_column = 0
         self._keys: list[str] = store.view
+        self._following = True
+        self._new_above = 0  # rows that arrived above the viewport since the cursor was moved
         self._line_cache: dict[str, Strip] = {}
         self._header: Strip | None = None
         self._styles: dict[str, Style] = {}
-        self._offsets: list[int] = []
-        self._width = self._layout_columns()
+        self._app_subtitle = ""
+        self._subtitle: str | None = None
+        # The view's cell widths, and per column the width it is drawn at.
+        self._cells = CellWidths(len(store.columns))
+        self._widths: list[int] = [column.width for column in store.columns]
+        # The drawn columns (store indices, in order) and their widths; a changed layout repaints all.
+        self._shown: tuple[int, ...] = tuple(range(len(store.columns)))
+        self._layout: tuple[tuple[int, int], ...] = ()
+        self._window_start: int | None = None  # first non-frozen column shown around a dropped one
+        self._width = 0  # cells one drawn line needs
         self.repaints = 0  # lines refreshed by diffs, for tests and the bench
+        self._measure_view()
+        self._set_widths(shrink=True)
+        if self._keys:
+            self.cursor_key = self._keys[0]
 
     # --- geometry -------------------------------------------------------------------------------
-
-    def _layout_columns(self) -> int:
-        x = 1
-        self._offsets = []
-        for column in self.store.columns:
-            self._offsets.append(x)
-            x += column.width + SEP
-        return x
 
     @property
     def row_count(self) -> int:
         return len(self._keys)
 
     @property
+    def _lines(self) -> int:
+        """Row lines on screen (0 while the table is not displayed)."""
+        return max(0, self.scrollable_content_region.height - 1)
+
+    @property
     def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self._lines)
+
+    @property
+    def _top(self) -> int:
+        return round(self.scroll_y)
 
     def _update_virtual_size(self) -> None:
         size = Size(self._width, len(self._keys) + 1)
@@ -160,15 +240,200 @@ class LiveTable(ScrollView, can_focus=True):
         else:
             self.virtual_size = size
 
+    def on_mount(self) -> None:
+        self.border_title = self.title
+        self._relayout()
+        self._update_virtual_size()
+        self._show_subtitle()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._relayout():
+            self._update_virtual_size()
+            self.refresh()
+        self._show_subtitle()
+
+    # --- column widths --------------------------------------------------------------------------
+
+    def _measure_row(self, key: str) -> tuple[int, ...]:
+        widths = [0] * len(self.store.columns)
+        for index, cell in zip(range(len(widths)), self.store.row(key)):
+            widths[index] = cell_len(cell.text)
+        return tuple(widths)
+
+    def _column_width(self, index: int, widest_cell: int) -> int:
+        column = self.store.columns[index]
+        if column.kind == "text" and column.max_width is not None:
+            widest_cell = min(widest_cell, column.max_width)
+        label = cell_len(column.label) + (1 if self.store.sort_column == index else 0)
+        return max(column.width, label, widest_cell)
+
+    def _set_widths(self, shrink: bool) -> bool:
+        """Column widths from the measured cells; True if one changed. Only a full re-measure may
+        `shrink` a column, so widths do not jitter with every poll."""
+        changed = False
+        for index, current in enumerate(self._widths):
+            widest = self._cells.widest(index)
+            if shrink or widest > current:
+                width = self._column_width(index, widest)
+                if width > current or (shrink and width != current):
+                    self._widths[index], changed = width, True
+        return changed
+
+    def _measure_view(self) -> None:
+        """Make the measured rows the view's: after a sort or filter change, or when a poll rebuilt
+        a filtered view."""
+        cells, view = self._cells, self._keys
+        shown = set(view)
+        for key in [key for key in cells.rows if key not in shown]:
+            cells.discard(key)
+        for key in view:
+            if key not in cells.rows:
+                cells.add(key, self._measure_row(key))
+
+    def _measure_diff(self, diff: Diff) -> bool:
+        """Measure what `diff` added or changed (a wider cell widens its column) and forget what it
+        removed (then columns may shrink); True if a width changed."""
+        cells = self._cells
+        for key in diff.removed:
+            cells.discard(key)
+        for key, changed in diff.changed.items():
+            old = cells.rows.get(key)
+            if old is None:
+                continue  # not in the view (filtered out)
+            row, widths = self.store.row(key), list(old)
+            for index in changed:
+                if index < len(widths) and index < len(row):
+                    widths[index] = cell_len(row[index].text)
+            cells.add(key, tuple(widths))
+        rebuilt = bool(self.store.filter_text) and diff.view_changed
+        if rebuilt:
+            self._measure_view()  # rows entered or left the filtered view
+        elif not self.store.filter_text:  # (under a filter an added row did not enter the view)
+            for key in diff.added:
+                cells.add(key, self._measure_row(key))
+        return self._set_widths(shrink=rebuilt or bool(diff.removed))
+
+    # --- which columns are drawn ----------------------------------------------------------------
+
+    def _needed(self, columns: list[int]) -> int:
+        """Cells a line of these columns takes: a leading blank, the cells and the separators."""
+        if not columns:
+            return 1
+        return 1 + sum(self._widths[index] for index in columns) + SEP * (len(columns) - 1)
+
+    def _fit_from_left(self, columns: list[int], width: int) -> list[int]:
+        while columns and self._needed(columns) > width:
+            columns = columns[:-1]
+        return columns
+
+    def _priority_columns(self, width: int) -> list[int]:
+        columns = self.store.columns
+        shown = list(range(len(columns)))
+        # highest priority number first; of equal ones, the rightmost
+        droppable = sorted((i for i, c in enumerate(columns) if c.priority > 0),
+                           key=lambda i: (columns[i].priority, i), reverse=True)
+        for index in droppable:
+            if self._needed(shown) <= width:
+                break
+            shown.remove(index)
+        return self._fit_from_left(shown, width)
+
+    def _window_columns(self, width: int, step: int) -> list[int]:
+        """The frozen columns, then whole non-frozen columns around the current one: the window
+        moves only when the current column leaves it, and then ends at it when moving right."""
+        columns = self.store.columns
+        current = self.cursor_column
+        frozen = [i for i, c in enumerate(columns) if c.frozen]
+        others = [i for i, c in enumerate(columns) if not c.frozen]
+        if current in frozen:
+            return self._fit_from_left([*frozen, *others], width)
+
+        def fits(start: int, end: int) -> bool:
+            return self._needed([*frozen, *others[start : end + 1]]) <= width
+
+        position = others.index(current)
+        while frozen and not fits(position, position):
+            frozen = frozen[:-1]  # a pane too narrow for even the frozen columns and this one
+        start = self._window_start
+        if start is not None and start <= position and fits(start, position):
+            pass  # still inside the window
+        elif step < 0 or (start is not None and position < start):
+            start = position
+        else:
+            start = position
+            while start > 0 and fits(start - 1, position):
+                start -= 1
+        end = start
+        while end + 1 < len(others) and fits(start, end + 1):
+            end += 1
+        self._window_start = start
+        return self._fit_from_left([*frozen, *others[start : end + 1]], width)
+
+    def _relayout(self, step: int = 1) -> bool:
+        """Choose the drawn columns for the current widths and pane width; True if that changed
+        what a line shows (then every cached line is stale)."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return False  # not laid out yet: keep the last layout
+        shown = self._priority_columns(width)
+        if self.cursor_column in shown:
+            self._window_start = None
+        else:
+            shown = self._window_columns(width, step)
+        layout = tuple((index, self._widths[index]) for index in shown)
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        self._shown = tuple(shown)
+        self._width = self._needed(shown)
+        self._line_cache.clear()
+        self._header = None
+        return True
+
+    @property
+    def shown_columns(self) -> tuple[int, ...]:
+        """Store indices of the columns drawn, left to right."""
+        return self._shown
+
+    @property
+    def column_widths(self) -> tuple[int, ...]:
+        """The width each column (store order) is drawn at, drawn or not."""
+        return tuple(self._widths)
+
+    # --- subtitle -------------------------------------------------------------------------------
+
+    @property
+    def layout_note(self) -> str:
+        """What the table adds to the subtitle: dropped columns and rows that arrived above."""
+        notes = []
+        hidden = [i for i in range(len(self.store.columns)) if i not in self._shown]
+        if hidden:
+            left = "← " if hidden[0] < self.cursor_column else ""
+            right = " →" if hidden[-1] > self.cursor_column else ""
+            noun = "column" if len(hidden) == 1 else "columns"
+            notes.append(f"{left}{len(hidden)} {noun} hidden{right}")
+        if self._new_above:
+            notes.append(f"{self._new_above} new above (Home)")
+        return " · ".join(notes)
+
     def set_subtitle(self, text: str) -> None:
-        """The border's subtitle as plain text (a typed "[/" is text, not markup); set only on change."""
+        """The app's part of the border subtitle, as plain text (a typed "[/" is text, not markup);
+        the table appends its `layout_note`."""
+        self._app_subtitle = text
+        self._show_subtitle()
+
+    def _show_subtitle(self) -> None:
+        text, note = self._app_subtitle, self.layout_note
+        if note:
+            # The border shows its width less 6 cells (corners, rules, blanks) and cuts the end:
+            # shorten the app's part instead, so that the note on what is not shown stays whole.
+            room = self.outer_size.width - 6 - cell_len(note) - 3
+            if text and cell_len(text) > room:
+                text = set_cell_size(text, room - 1) + "…" if room > 1 else ""
+            text = f"{text} · {note}" if text else note
         if text != self._subtitle:
             self._subtitle = text
             self.border_subtitle = Content(text)
-
-    def on_mount(self) -> None:
-        self._update_virtual_size()
-        self.border_title = self.title
 
     # --- styles ---------------------------------------------------------------------------------
 
@@ -190,25 +455,36 @@ class LiveTable(ScrollView, can_focus=True):
 
     # --- rendering ------------------------------------------------------------------------------
 
-    def _fit(self, text: str, width: int, align: str) -> str:
+    @staticmethod
+    def _fit(text: str, width: int, column: Column) -> str:
         length = cell_len(text)
         if length > width:
-            return set_cell_size(text[: width * 2], width - 1) + "…" if width > 1 else text[:width]
+            if column.kind != "text":
+                # Not reached (widths are measured from the cells); were it, '#' as a spreadsheet
+                # shows, never a cut number that reads as another one.
+                return "#" * width
+            return set_cell_size(text[: width * 2], width - 1) + "…" if width > 1 else "…"[:width]
         pad = " " * (width - length)
-        return pad + text if align == "right" else text + pad
+        return pad + text if column.align == "right" else text + pad
 
     def _render_cells(self, row: Row, base: Style, overlay: Style | None = None) -> Strip:
         """`overlay` (the cursor) goes over the cells' own colours, so the cursor row stays legible."""
         if overlay is not None:
             base = base + overlay
+        columns = self.store.columns
         segments = [Segment(" ", base)]
         sep = Segment(" " * SEP, base)
-        for column, cell in zip(self.store.columns, row, strict=False):
+        for position, (index, width) in enumerate(self._layout):
+            if position:
+                segments.append(sep)
+            cell = row[index] if index < len(row) else None
+            if cell is None:
+                segments.append(Segment(" " * width, base))
+                continue
             style = base + self._style(cell.style) if cell.style else base
             if overlay is not None:
                 style = style + overlay
-            segments.append(Segment(self._fit(cell.text, column.width, column.align), style))
-            segments.append(sep)
+            segments.append(Segment(self._fit(cell.text, width, columns[index]), style))
         return Strip(segments, self._width)
 
     def _header_strip(self) -> Strip:
@@ -216,13 +492,15 @@ class LiveTable(ScrollView, can_focus=True):
             base = self.rich_style + self._style("header")
             current = base + self._style("header-current")
             segments = [Segment(" ", base)]
-            for index, column in enumerate(self.store.columns):
+            for position, (index, width) in enumerate(self._layout):
+                column = self.store.columns[index]
                 label = column.label
                 if self.store.sort_column == index:
                     label = f"{label}{'▼' if self.store.sort_reverse else '▲'}"
+                if position:
+                    segments.append(Segment(" " * SEP, base))
                 style = current if index == self.cursor_column else base
-                segments.append(Segment(self._fit(label, column.width, column.align), style))
-                segments.append(Segment(" " * SEP, base))
+                segments.append(Segment(self._fit(label, width, column), style))
             self._header = Strip(segments, self._width)
         return self._header
 
@@ -236,23 +514,26 @@ class LiveTable(ScrollView, can_focus=True):
         return strip
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
             strip = self._header_strip()
         else:
-            index = scroll_y + y - 1
+            index = self._top + y - 1
             if index >= len(self._keys):
                 return Strip.blank(width, base)
             strip = self._row_strip(index)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        return strip.crop_extend(0, width, base)
 
     def _refresh_index(self, index: int) -> None:
-        y = index - round(self.scroll_y) + 1
+        y = index - self._top + 1
         if 1 <= y < self.size.height:
             self.repaints += 1
             self.refresh(Region(0, y, self.size.width, 1))
+
+    def _refresh_all(self) -> None:
+        self.repaints += self.size.height
+        self.refresh()
 
     def _refresh_header(self) -> None:
         self._header = None
@@ -261,51 +542,85 @@ class LiveTable(ScrollView, can_focus=True):
     # --- applying diffs -------------------------------------------------------------------------
 
     def apply_diff(self, diff: Diff) -> None:
-        """Repaint only what `diff` touched; keep the cursor on its key and the view still."""
+        """Repaint only what `diff` touched. A following table keeps the cursor on the first row;
+        otherwise the cursor stays on its key and that row on its screen line."""
+        if diff:
+            self._update(diff, remeasure=False)
+
+    def reload(self) -> None:
+        """After a sort or filter change: re-read and re-measure the view, keep the cursor's key if
+        still shown and bring it into view."""
+        self._header = None
+        self._new_above = 0
+        self._update(Diff(view_changed=True), remeasure=True)
+        self._ensure_cursor_visible()
+        self.refresh()
+
+    def _update(self, diff: Diff, remeasure: bool) -> None:
         for key in diff.changed:
             self._line_cache.pop(key, None)
         for key in diff.removed:
             self._line_cache.pop(key, None)
-        new_keys = self.store.view
-        top = round(self.scroll_y)
-        visible = self._page
-        if new_keys is self._keys and not diff.view_changed:
-            touched = set(diff.changed)
-            for index in range(top, min(top + visible, len(self._keys))):
-                if self._keys[index] in touched:
-                    self._refresh_index(index)
-            return
-        old_keys = self._keys
+        old_keys, new_keys = self._keys, self.store.view
         self._keys = new_keys
-        old_cursor = self.cursor_row
-        new_cursor = self._index_of(self.cursor_key)
-        if new_cursor is None:
-            new_cursor = min(old_cursor, max(0, len(new_keys) - 1))
-        self.cursor_row = new_cursor
-        self.cursor_key = new_keys[new_cursor] if new_keys else None
-        # At the very top the view follows new rows; elsewhere it keeps the cursor's screen line.
-        new_top = top if top == 0 else max(0, top + (new_cursor - old_cursor))
-        new_top = min(new_top, max(0, len(new_keys) + 1 - self.scrollable_content_region.height))
+        if remeasure:
+            self._measure_view()
+            resized = self._set_widths(shrink=True)
+        else:
+            resized = self._measure_diff(diff)
+        relaid = resized and self._relayout()
+        if new_keys is old_keys and not diff.view_changed:
+            if relaid:
+                self._update_virtual_size()
+                self._refresh_all()
+                self._show_subtitle()
+            else:
+                top, touched = self._top, diff.changed
+                for index in range(top, min(top + self._page, len(new_keys))):
+                    if new_keys[index] in touched:
+                        self._refresh_index(index)
+            return
+        self._place_cursor(diff, old_keys, relaid)
+
+    def _place_cursor(self, diff: Diff, old_keys: list[str], repaint_all: bool) -> None:
+        """The view changed: place the cursor and the viewport, repaint the lines that changed."""
+        new_keys = self._keys
+        old_cursor, old_key = self.cursor_row, self.cursor_key
+        top = self._top
+        if not new_keys:
+            self._following, self._new_above = True, 0  # nothing left to stay on
+        if self._following:
+            cursor, new_top = 0, 0
+        else:
+            cursor = self._index_of(old_key)
+            if cursor is None:  # its row left: the row now at its index, the view still
+                cursor, new_top = min(old_cursor, len(new_keys) - 1), top
+            else:  # its row keeps its screen line
+                new_top = top + cursor - old_cursor
+            new_top = max(0, min(new_top, len(new_keys) - self._lines))
+            arrived = 0
+            if diff.added and new_top:
+                added = set(diff.added)
+                arrived = sum(1 for key in new_keys[:new_top] if key in added)
+            self._new_above = min(self._new_above + arrived, new_top)
+        self.cursor_row = cursor
+        self.cursor_key = new_keys[cursor] if new_keys else None
         self._update_virtual_size()
         if new_top != top:
             self.scroll_to(y=new_top, animate=False, immediate=True)
-            self.refresh()
+            repaint_all = True
+        if repaint_all:
+            self._refresh_all()
         else:
-            touched = set(diff.changed)
-            for index in range(top, top + visible):
+            touched = diff.changed
+            for index in range(top, top + self._page):
                 old = old_keys[index] if index < len(old_keys) else None
                 new = new_keys[index] if index < len(new_keys) else None
-                if old != new or new in touched or index in (old_cursor, new_cursor):
+                if old != new or new in touched or index in (old_cursor, cursor):
                     self._refresh_index(index)
-        if self.cursor_key != (old_keys[old_cursor] if old_cursor < len(old_keys) else None):
+        self._show_subtitle()
+        if self.cursor_key != old_key:
             self.post_message(self.CursorMoved(self, self.cursor_key))
-
-    def reload(self) -> None:
-        """After a sort or filter change: re-read the view, keep the cursor's key if still shown."""
-        self._header = None
-        self.apply_diff(Diff(view_changed=True))
-        self._ensure_cursor_visible()
-        self.refresh()
 
     def _index_of(self, key: str | None) -> int | None:
         if key is None:
@@ -323,12 +638,46 @@ class LiveTable(ScrollView, can_focus=True):
 
     # --- cursor ---------------------------------------------------------------------------------
 
+    @property
+    def following(self) -> bool:
+        """True while the cursor stays on the first row as rows arrive (until the trader moves it)."""
+        return self._following
+
+    @property
+    def new_above(self) -> int:
+        """Rows that arrived above the viewport since the trader moved the cursor."""
+        return self._new_above
+
+    @property
+    def has_selection(self) -> bool:
+        """A row is under the cursor (on screen or not: see `selected_key`)."""
+        return self.cursor_key is not None
+
+    def selected_key(self) -> str | None:
+        """The cursor's key if its row is drawn on screen now, else None: act only on what is seen."""
+        if self.cursor_key is None or not self.display:
+            return None
+        top = self._top
+        return self.cursor_key if top <= self.cursor_row < top + self._lines else None
+
+    def reveal_selection(self) -> bool:
+        """Scroll the cursor's row into view; True if that took a scroll."""
+        if self.cursor_key is None:
+            return False
+        before = self._top
+        self._ensure_cursor_visible()
+        return self._top != before
+
     def move_cursor(self, row: int) -> None:
+        """Put the cursor on `row` (clamped) and bring it into view; the table stops following."""
         if not self._keys:
             self.cursor_row, self.cursor_key = 0, None
             return
         row = max(0, min(row, len(self._keys) - 1))
         old = self.cursor_row
+        if row == old and self._following:
+            return  # e.g. up on the first row: nothing moved, keep following
+        self._following = False
         self.cursor_row = row
         self.cursor_key = self._keys[row]
         self._refresh_index(old)
@@ -338,19 +687,30 @@ class LiveTable(ScrollView, can_focus=True):
             self.post_message(self.CursorMoved(self, self.cursor_key))
 
     def select_key(self, key: str) -> bool:
+        """Put the cursor on `key` (and stay on it as rows arrive); False if it is not in the view."""
         index = self._index_of(key)
         if index is None:
             return False
+        self._following = False
         self.move_cursor(index)
         return True
 
     def _ensure_cursor_visible(self) -> None:
-        top = round(self.scroll_y)
+        top = self._top
         page = self._page
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
         elif self.cursor_row >= top + page:
             self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        top = round(new_value)
+        if top and self._following:
+            self._following = False  # the wheel or the scrollbar moved the view off the top
+        if self._new_above > top:
+            self._new_above = top  # the trader scrolled up onto (some of) them
+        self._show_subtitle()
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor_row - 1)
@@ -365,7 +725,10 @@ class LiveTable(ScrollView, can_focus=True):
         self.move_cursor(self.cursor_row + self._page)
 
     def action_first(self) -> None:
+        """First row, and follow the rows that arrive."""
         self.move_cursor(0)
+        self._following, self._new_above = True, 0
+        self._show_subtitle()
 
     def action_last(self) -> None:
         self.move_cursor(len(self._keys) - 1)
@@ -380,16 +743,14 @@ class LiveTable(ScrollView, can_focus=True):
         column = max(0, min(column, len(self.store.columns) - 1))
         if column == self.cursor_column:
             return
+        step = 1 if column > self.cursor_column else -1
         self.cursor_column = column
-        self._refresh_header()
-        # keep the current column on screen
-        left = self._offsets[column]
-        right = left + self.store.columns[column].width
-        view_width = self.scrollable_content_region.width
-        if left < self.scroll_x:
-            self.scroll_to(x=max(0, left - 1), animate=False, immediate=True)
-        elif right > self.scroll_x + view_width:
-            self.scroll_to(x=right - view_width + 1, animate=False, immediate=True)
+        if self._relayout(step):
+            self._update_virtual_size()
+            self.refresh()
+        else:
+            self._refresh_header()
+        self._show_subtitle()
 
     def sort_current(self) -> None:
         """Sort by the current column; again reverses."""
@@ -401,9 +762,14 @@ class LiveTable(ScrollView, can_focus=True):
         self.reload()
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            self.move_cursor(round(self.scroll_y) + event.y - 1)
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        index = self._top + offset.y - 1
+        if index < len(self._keys):
+            self.move_cursor(index)
 
     def visible_keys(self) -> list[str]:
-        top = round(self.scroll_y)
-        return self._keys[top : top + self._page]
+        """The keys of the rows drawn on screen, top to bottom."""
+        top = self._top
+        return self._keys[top : top + self._lines]

@@ -1,0 +1,1 @@
+"""The shipped themes (TOML files beside this module), read with importlib.resources."""

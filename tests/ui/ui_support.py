@@ -1,0 +1,15 @@
+"""Helpers the Pilot tests share: wait for a condition on the running app, and "every feed polled"."""
+
+import time
+
+
+async def wait_for(predicate, pilot, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.01)
+
+
+def polled(app) -> bool:
+    return app.ready and all(feed.successes >= 1 for feed in app.feeds)
