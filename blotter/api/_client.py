@@ -203,10 +203,12 @@ class TrueXClient:
         return self.api_version != ApiVersion.V2024_01_01
 
     def path(self, path: str) -> str:
-        """The URL path for an endpoint; a path that already carries the prefix is kept as it is."""
+        """The URL path for an endpoint; a path that already carries a prefix (ours, or another the
+        exchange serves: `blotter call GET /api/v1/...`) is kept as it is."""
         path = "/" + path.lstrip("/")
-        if self.api_prefix and (path == self.api_prefix or path.startswith(self.api_prefix + "/")):
-            return path
+        for prefix in (self.api_prefix, *KNOWN_PREFIXES):
+            if prefix and (path == prefix or path.startswith(prefix + "/")):
+                return path
         return self.api_prefix + path
 
     # --- transport ------------------------------------------------------------------------------
