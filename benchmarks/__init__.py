@@ -1,4 +1,4 @@
-"""The measurements behind `make bench` (`python -m blotter.bench`). Never part of `make test`.
+"""The measurements behind `make bench` (`python -m benchmarks`). Never part of `make test`.
 
 Each figure module has a `run(quick)` returning `Figure`s; the processes it starts (the
 blotter under a pseudo-terminal, a simulator) are helpers in `procs`. Child-process entry

@@ -1,19 +1,27 @@
-"""`make bench`: measures start-up, CPU, poll cost, terminal output, memory and client speed on
-this machine and prints one table of figures with their targets. Never part of `make test`.
+"""`make bench` (`python -m benchmarks`, from the repository root): measures start-up, CPU, poll
+cost, terminal output, memory and client speed on this machine and prints one table of figures with
+their targets. Never part of `make test`, and not shipped: the wheel holds the blotter only.
 
-The measurements live in `blotter.benchmarks` (one module per figure); the ones involving a
-terminal run the real program under a pseudo-terminal of 120x40, TERM=xterm-256color.
+The measurements live beside this file (one module per figure); the ones involving a terminal run
+the real program under a pseudo-terminal of 120x40, TERM=xterm-256color.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import sys
 import time
 from collections.abc import Callable
 
-from .benchmarks import client, cpu, memory, poll_cost, startup, terminal_bytes
-from .benchmarks.common import Figure, machine_line, print_table
+from . import client, cpu, memory, poll_cost, startup, terminal_bytes
+from .common import Figure, machine_line, print_table
+
+
+def _soak(quick: bool) -> list[Figure]:
+    return importlib.import_module(f"{__package__}.soak_memory").run(quick)
+
 
 BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
     "startup": (startup.run, "1. spawn to first painted data, blotter --demo vs a minimal Textual app"),
@@ -23,11 +31,14 @@ BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
     "memory": (memory.run, "5. RSS and backfill time with 100,000 trades"),
     "client": (client.run, "6. signing cost and client requests/s on loopback"),
 }
+# Listed only once benchmarks/soak_memory.py exists; imported when run, so its own errors still show.
+if importlib.util.find_spec(f"{__package__}.soak_memory") is not None:
+    BENCHES["soak"] = (_soak, "7. RSS growth over 20 minutes of real demo churn")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m blotter.bench",
+        prog="python -m benchmarks",
         description=__doc__,
         epilog="figures:\n" + "\n".join(f"  {name:<8} {text}" for name, (_, text) in BENCHES.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,

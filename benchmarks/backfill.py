@@ -1,4 +1,4 @@
-"""Headless trades backfill in a fresh process: `python -m blotter.benchmarks.backfill URL`.
+"""Headless trades backfill in a fresh process: `python -m benchmarks.backfill URL`.
 
 The app's path without Textual: `TradesFetcher` walks every page of the last 24 h, the
 `TradeStore` ingests them, and the first view (the newest `cap` rows) is formatted. Prints one
@@ -14,8 +14,8 @@ import time
 
 
 async def backfill(base_url: str) -> dict:
+    from benchmarks.procs import memory_kb
     from blotter.api import Credentials, TrueXClient
-    from blotter.benchmarks.procs import memory_kb
     from blotter.core.feeds import SystemClock, TradesFetcher
     from blotter.core.reference import Catalog
     from blotter.core.rows import trades_store

@@ -55,7 +55,7 @@ def run(quick: bool = False) -> list[Figure]:
     url_file = Path(tempfile.mkdtemp(prefix="blotter-bench-")) / "demo-url"
     with (
         SimProcess([*BLOTTER, "sim", "--port", "0", "--seed-orders", str(ORDERS), "--exit-with-parent"]) as sim,
-        PtyProcess([PYTHON, "-m", "blotter.benchmarks.demo_proc", "--orders", str(ORDERS),
+        PtyProcess([PYTHON, "-m", "benchmarks.demo_proc", "--orders", str(ORDERS),
                     "--url-file", str(url_file)]) as demo,
         PtyProcess(BLOTTER, env=sim.app_env()) as alone,
         SimProcess([*BLOTTER, "sim", "--port", "0", "--seed-orders", str(ORDERS), "--no-demo-flow",

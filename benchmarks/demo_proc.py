@@ -16,7 +16,7 @@ from blotter.demo import demo_client, spawn_demo_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m blotter.benchmarks.demo_proc", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.demo_proc", description=__doc__)
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--url-file", type=Path)

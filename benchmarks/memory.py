@@ -25,7 +25,7 @@ def run(quick: bool = False) -> list[Figure]:
     args = ("--orders", "25", "--trades", str(TRADES))
     with simproc(*args, timeout=300) as sim_a, simproc(*args, timeout=300) as sim_b:
         backfill = subprocess.Popen(
-            [PYTHON, "-m", "blotter.benchmarks.backfill", sim_a.base_url],
+            [PYTHON, "-m", "benchmarks.backfill", sim_a.base_url],
             stdout=subprocess.PIPE, text=True, env=child_env(),
         )
         with PtyProcess(BLOTTER, env=sim_b.app_env()) as app:

@@ -158,7 +158,7 @@ def _controlling_tty() -> None:
 class SimProcess:
     """A simulator in its own process (so its CPU and memory are not the app's).
 
-    `argv` is `blotter sim ...` or `python -m blotter.benchmarks.simproc ...`; both print
+    `argv` is `blotter sim ...` or `python -m benchmarks.simproc ...`; both print
     `export TRUEX_BASE_URL=...` when serving. Lines written to `send()` reach simproc's stdin.
     """
 
@@ -218,4 +218,4 @@ class SimProcess:
 
 
 def simproc(*args: str, timeout: float = 120.0) -> SimProcess:
-    return SimProcess([PYTHON, "-m", "blotter.benchmarks.simproc", *args], timeout=timeout)
+    return SimProcess([PYTHON, "-m", "benchmarks.simproc", *args], timeout=timeout)

@@ -1,4 +1,4 @@
-"""A simulator process for the bench: `python -m blotter.benchmarks.simproc --help`.
+"""A simulator process for the bench: `python -m benchmarks.simproc --help`.
 
 Unlike `blotter sim` it can hold the market still (no tick, no demo flow), so the only change on
 screen is the one this process makes: with `wiggle` on, it moves one order's price by one
@@ -35,7 +35,7 @@ def wiggle(exchange: Exchange, enabled: threading.Event, period: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m blotter.benchmarks.simproc", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.simproc", description=__doc__)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--orders", type=int, default=25, help="resting orders (default 25)")
     parser.add_argument("--trades", type=int, default=300, help="historical fills (default 300)")

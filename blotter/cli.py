@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .api import ApiError, ConfigError, TrueXClient, TrueXError
+from .api import ApiError, ConfigError, TrueXError
+from .api.models import NS_PER_DAY
 from .config import Settings, load_settings, unauthorized_help
 
 COLOR_MODES = ("auto", "truecolor", "256", "16", "mono")
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--color", choices=COLOR_MODES, default="auto", help="colour depth (NO_COLOR is honoured)")
     parser.add_argument("--theme", help="theme name (see the command palette)")
+    from . import VersionAction
+
+    parser.add_argument("--version", action=VersionAction, help="print the version and the commit it was built from")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sim = sub.add_parser(
@@ -232,9 +236,7 @@ async def _call(settings: Settings, args: argparse.Namespace) -> Any:
             body = json.loads(args.body)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"--body is not valid JSON: {exc}") from None
-    async with TrueXClient(
-        settings.base_url, api_prefix=settings.api_prefix, credentials=credentials, api_version=settings.api_version
-    ) as client:
+    async with settings.client(credentials) as client:
         response = await client.request(args.method, args.path, params=_parse_query(args.query), body=body)
         if client.notices.sunset:
             print(
@@ -258,9 +260,7 @@ async def _fetch_export(settings: Settings, args: argparse.Namespace) -> tuple[l
             parse_since(args.since, time.time_ns())  # a typo fails before any request
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    async with TrueXClient(
-        settings.base_url, api_prefix=settings.api_prefix, credentials=credentials, api_version=settings.api_version
-    ) as client:
+    async with settings.client(credentials) as client:
         await client.sync_clock()
         now_ns = int(client.clock.now() * 1_000_000_000)
         try:
@@ -271,7 +271,7 @@ async def _fetch_export(settings: Settings, args: argparse.Namespace) -> tuple[l
         assets = await client.assets()
         catalog = Catalog.build(instruments.items, assets.items)
         if args.what == "trades":
-            day_ago = now_ns - 24 * 3600 * 1_000_000_000
+            day_ago = now_ns - NS_PER_DAY
             if since is not None and since < day_ago:
                 print("note: trades are only available for the last 24 hours", file=sys.stderr)
             page = await client.all_trades(max(day_ago, since) if since is not None else day_ago)
@@ -349,9 +349,9 @@ def _print_error(error: TrueXError, settings: Settings | None = None) -> None:
 
 
 def _serve_sim(args: argparse.Namespace) -> int:
-    from .sim import DEMO_CREDENTIALS, Credentials, Exchange, FaultConfig, SimServer
+    from .sim import DEMO_CREDENTIALS, AcceptedKey, Exchange, FaultConfig, SimServer
 
-    credentials = Credentials(
+    credentials = AcceptedKey(
         user_id=args.user_id or DEMO_CREDENTIALS.user_id,
         key=args.key or DEMO_CREDENTIALS.key,
         secret=args.secret or DEMO_CREDENTIALS.secret,

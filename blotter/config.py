@@ -27,7 +27,7 @@ import platformdirs
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .api import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ConfigError, Credentials
+from .api import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ConfigError, Credentials, TrueXClient
 
 APP_NAME = "blotter"
 
@@ -275,6 +275,11 @@ class Settings(BaseSettings):
                 raise ConfigError(f"secret_command failed: {type(exc).__name__}") from None
             return SecretStr(result.stdout.strip()) if result.stdout.strip() else None
         return _keyring_secret(self.api_key)
+
+    def client(self, credentials: Credentials | None, **options: Any) -> TrueXClient:
+        """A client for the configured host, prefix and API version (every command builds it here)."""
+        return TrueXClient(self.base_url, api_prefix=self.api_prefix, credentials=credentials,
+                           api_version=self.api_version, **options)
 
     def credentials(self) -> Credentials:
         secret = self.resolve_secret()

@@ -13,8 +13,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -67,15 +66,6 @@ def start_demo_server(
 
 def demo_client(server: Any, **kwargs: Any) -> TrueXClient:
     return TrueXClient(server.base_url, credentials=demo_credentials(), **kwargs)
-
-
-@contextmanager
-def demo_exchange(seed: int = 7, **kwargs: Any) -> Iterator[Any]:
-    server = start_demo_server(seed, **kwargs)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class DemoProcess:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from blotter.ui.app import BlotterApp
+from blotter.ui.main_screen import MainScreen
 from blotter.ui.widgets.live_table import LiveTable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,7 +16,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_readme_lists_every_binding_id():
-    ids = [b.id for b in BlotterApp.BINDINGS if b.id]
+    ids = [b.id for b in BlotterApp.BINDINGS + MainScreen.BINDINGS if b.id]
     missing = [i for i in ids if f"`{i}`" not in README and i not in README]
     assert not missing, f"README's key table lacks: {missing}"
     assert all(b.id.startswith("table.") for b in LiveTable.BINDINGS) and "`table.*`" in README

@@ -3,9 +3,9 @@
 Everything that could differ between two runs is pinned: the simulated exchange is seeded and its
 clock frozen (auto-tick off, so prices do not move), the app's clock is a `FakeClock` (feed ages
 read 0s), and the ticket's fresh external id is replaced by a fixed one. A rerun writes the same
-files byte for byte.
+files byte for byte. Not shipped: the tests put `tools/` on `sys.path` to import it.
 
-    python -m blotter.screenshots screenshots/      # what `make screenshots` runs
+    python tools/screenshots.py screenshots/      # what `make screenshots` runs
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ Scene = Callable[[Any], Awaitable[None]]
 def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int = TRADES, wire: str = "sim") -> Any:
     """A started `SimServer` whose market stands still: the same screen on every run. `wire="real"`
     sends what the real exchange may send (no order times, blank amounts, empty book sides...)."""
-    from .sim import Exchange, SimServer
+    from blotter.sim import Exchange, SimServer
 
     exchange = Exchange(seed=seed, clock=lambda: FROZEN_NS, seed_orders=orders, seed_trades=trades, wire=wire)
     server = SimServer(exchange, auto_tick=False)
@@ -43,11 +43,11 @@ def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int
 
 def make_app(server: Any, *, theme: str = "desk-dark", state: Path | None = None, **settings: Any) -> Any:
     """The blotter against `server`, with a frozen clock and guards low enough to show a confirmation."""
-    from .api import RetryPolicy, TrueXClient
-    from .config import Guards, Settings
-    from .core.feeds import FakeClock
-    from .demo import demo_credentials
-    from .ui.app import create_app
+    from blotter.api import RetryPolicy, TrueXClient
+    from blotter.config import Guards, Settings
+    from blotter.core.feeds import FakeClock
+    from blotter.demo import demo_credentials
+    from blotter.ui.app import create_app
 
     state = state or Path(tempfile.mkdtemp(prefix="blotter-shots-"))
     credentials = demo_credentials()
@@ -77,7 +77,7 @@ async def loaded(pilot: Any) -> None:
     """Every feed has painted its first data and every order its time; no toasts left over."""
     app = pilot.app
     await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds))
-    await _until(pilot, lambda: not app.order_times.wanted(1))  # times from the activity trail, when needed
+    await _until(pilot, lambda: not app.dashboard.order_times.wanted(1))  # times from the activity trail, when needed
     await pilot.pause()
     app.refresh_bars()
     await pilot.pause()
@@ -97,7 +97,7 @@ async def main_screen(pilot: Any) -> None:
 async def _ticket(pilot: Any, **fields: str) -> Any:
     from textual.widgets import Input
 
-    from .ui.screens.ticket import TicketScreen
+    from blotter.ui.screens.ticket import TicketScreen
 
     app = pilot.app
     await loaded(pilot)
@@ -129,7 +129,7 @@ async def ticket_errors(pilot: Any) -> None:
 
 
 async def guard_confirmation(pilot: Any) -> None:
-    from .ui.screens.confirm import ConfirmScreen
+    from blotter.ui.screens.confirm import ConfirmScreen
 
     await _ticket(pilot, instrument="BTC-PYUSD", qty="0.0500")  # notional over the 1,000 soft limit
     await pilot.press("ctrl+s")
@@ -146,19 +146,19 @@ async def _press_for(pilot: Any, key: str, screen: type) -> None:
 
 
 async def modify_order(pilot: Any) -> None:
-    from .ui.screens.modify import ModifyScreen
+    from blotter.ui.screens.modify import ModifyScreen
 
     await _press_for(pilot, "m", ModifyScreen)
 
 
 async def cancel_confirmation(pilot: Any) -> None:
-    from .ui.screens.confirm import ConfirmScreen
+    from blotter.ui.screens.confirm import ConfirmScreen
 
     await _press_for(pilot, "c", ConfirmScreen)
 
 
 async def cancel_all_confirmation(pilot: Any) -> None:
-    from .ui.screens.confirm import ConfirmScreen
+    from blotter.ui.screens.confirm import ConfirmScreen
 
     await _press_for(pilot, "C", ConfirmScreen)
 
@@ -166,7 +166,7 @@ async def cancel_all_confirmation(pilot: Any) -> None:
 async def order_detail(pilot: Any) -> None:
     from textual.widgets import DataTable
 
-    from .ui.screens.detail import DetailScreen
+    from blotter.ui.screens.detail import DetailScreen
 
     app = pilot.app
     await loaded(pilot)
@@ -197,7 +197,7 @@ SCENES: dict[str, Scene] = {
 
 
 def shipped_themes() -> list[str]:
-    from .ui.themes import BUILTIN, packaged_theme_files, theme_from_file
+    from blotter.ui.themes import BUILTIN, packaged_theme_files, theme_from_file
 
     names = [theme.name for theme in BUILTIN]
     for path in packaged_theme_files():
@@ -232,7 +232,7 @@ async def render_all(folder: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m blotter.screenshots",
+        prog="python tools/screenshots.py",
         description="Render deterministic SVG screenshots of the seeded demo (main screen, order ticket, "
         "guard and cancel-all confirmations, order detail, help, and the main screen in every shipped theme).",
     )

@@ -76,7 +76,7 @@ class FakeClock:
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
 
-class Health(enum.StrEnum):
+class Freshness(enum.StrEnum):
     WAITING = "waiting"  # no data yet
     FRESH = "fresh"
     STALE = "stale"  # last data older than STALE_AFTER intervals
@@ -119,7 +119,7 @@ class Backoff:
 @dataclass(frozen=True)
 class FeedStatus:
     name: str
-    health: Health
+    health: Freshness
     age: float | None  # seconds since the last good poll
     error_title: str | None
     errors: int  # consecutive
@@ -279,16 +279,16 @@ class Feed:
         """Seconds between two answers when all is well: the interval plus a poll's own time."""
         return self.interval + self.poll_seconds
 
-    def health(self) -> Health:
+    def health(self) -> Freshness:
         if self.errors:
-            return Health.FAILING
+            return Freshness.FAILING
         age = self.age()
         if age is None:
-            return Health.WAITING
+            return Freshness.WAITING
         # Hysteresis: stale past three cycles, fresh again only under two.
         limit = FRESH_AGAIN if self._stale else STALE_AFTER
         self._stale = age > limit * self.cycle
-        return Health.STALE if self._stale else Health.FRESH
+        return Freshness.STALE if self._stale else Freshness.FRESH
 
     def status(self) -> FeedStatus:
         return FeedStatus(

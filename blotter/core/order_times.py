@@ -60,6 +60,8 @@ class OrderTimes:
                     earliest[event.external_id] = event.timestamp
         changed = []
         for order in orders:
+            if order.id not in self._times:
+                continue  # left the screen while its trail was asked for: nothing to keep
             found = [earliest[ref] for ref in (order.external_id, order.ref_external_id) if ref in earliest]
             if found:
                 self._times[order.id] = OrderTime(min(found), True)
@@ -73,6 +75,8 @@ class OrderTimes:
     def failed(self, orders: Iterable[Order]) -> None:
         """A lookup that found nothing or failed: ask again later, a few times at most."""
         for order in orders:
+            if order.id not in self._wanted:
+                continue  # forgotten (or given up on) meanwhile
             attempts = self._attempts[order.id] = self._attempts.get(order.id, 0) + 1
             if attempts >= LOOKUP_ATTEMPTS:
                 self._wanted.pop(order.id, None)

@@ -271,11 +271,8 @@ def trade_search(trade: Trade | TradeRecord, catalog: Catalog) -> str:
     )
 
 
-TRADES_WINDOW_NS = NS_PER_DAY  # the exchange reports the last 24 h of trades
-
-
 def trades_store(
-    display: Display | Catalog | None = None, cap: int = 1000, window_ns: int | None = TRADES_WINDOW_NS
+    display: Display | Catalog | None = None, cap: int = 1000, window_ns: int | None = NS_PER_DAY  # the exchange reports 24 h
 ) -> TradeStore[Trade]:
     """Trades in, `TradeRecord`s kept (a compact copy of each `Trade`, same attributes, exact
     amounts); those older than `window_ns` below the newest seen are dropped. A trade without a

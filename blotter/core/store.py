@@ -66,10 +66,6 @@ class Diff:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.view_changed)
 
-    @property
-    def touched(self) -> set[Key]:
-        return set(self.added) | set(self.changed) | set(self.removed)
-
 
 # bidi overrides and marks reorder what is shown; line and paragraph separators break the line
 _FORMAT_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
@@ -131,7 +127,6 @@ class KeyedStore(Generic[T]):
         self.sort_column = sort_column
         self.sort_reverse = sort_reverse
         self.filter_text = ""
-        self.version = 0  # bumped whenever rows or view change
         self.unreadable: set[Key] = set()  # rows with a value that did not parse (shown marked)
 
     def _display(self, item: T) -> Row:
@@ -253,7 +248,6 @@ class KeyedStore(Generic[T]):
     def _after_write(self, diff: Diff) -> None:
         if not (diff.added or diff.removed or diff.changed):
             return
-        self.version += 1
         needs_view = bool(diff.added or diff.removed)
         if not needs_view and diff.changed:
             if self.filter_text:
@@ -304,8 +298,6 @@ class KeyedStore(Generic[T]):
         view = self._compute_view()
         changed = view != self.view
         self.view = view
-        if changed:
-            self.version += 1
         return changed
 
     def status_text(self) -> str:
@@ -396,7 +388,6 @@ class TradeStore(KeyedStore[T]):
         self._insert(new)
         diff.added = new
         expired = self._expire()
-        self.version += 1
         before = set(self.view)
         diff.view_changed = self._rebuild_view()
         after = set(self.view)

@@ -4,14 +4,14 @@ It speaks one of two wire dialects (`dialect.py`): "sim", its own long-standing 
 or "real", what the real exchange may send as far as the reference allows.
 """
 
-from .asgi import create_app
+from .asgi import exchange_app
 from .dialect import REAL, SIM
 from .engine import WIRES, Exchange, SimError
 from .fault_injection import FaultConfig
 from .serving import SimServer
-from .signing import DEMO_CREDENTIALS, Credentials
+from .signing import DEMO_CREDENTIALS, AcceptedKey
 
 __all__ = [
-    "DEMO_CREDENTIALS", "REAL", "SIM", "WIRES", "Credentials", "Exchange", "FaultConfig", "SimError", "SimServer",
-    "create_app",
+    "DEMO_CREDENTIALS", "REAL", "SIM", "WIRES", "AcceptedKey", "Exchange", "FaultConfig", "SimError", "SimServer",
+    "exchange_app",
 ]

@@ -37,7 +37,7 @@ from . import dialect
 from .dialect import REAL, RequestIds, check_wire, to_wire
 from .engine import Exchange, SimError
 from .fault_injection import FaultConfig, FaultMiddleware
-from .signing import DEMO_CREDENTIALS, AuthFailure, Credentials, verify
+from .signing import DEMO_CREDENTIALS, AuthFailure, AcceptedKey, verify
 
 PREFIXES = ("/api/v1", "/v1/cefi")
 V2024 = "v2024_01_01"
@@ -171,7 +171,7 @@ class Simulator:
     def __init__(
         self,
         exchange: Exchange,
-        credentials: Credentials = DEMO_CREDENTIALS,
+        credentials: AcceptedKey = DEMO_CREDENTIALS,
         faults: FaultConfig | None = None,
         lenient_userid: bool = False,
         wire: str | None = None,
@@ -561,10 +561,10 @@ class Simulator:
         return app
 
 
-def create_app(
+def exchange_app(
     exchange: Exchange,
     *,
-    credentials: Credentials = DEMO_CREDENTIALS,
+    credentials: AcceptedKey = DEMO_CREDENTIALS,
     faults: FaultConfig | None = None,
     lenient_userid: bool = False,
     wire: str | None = None,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from ..api.models import (
+    NS_PER_DAY,
     Activity,
     Asset,
     AssetInfo,
@@ -49,7 +50,6 @@ from ..api.models import (
 )
 
 NS = 1_000_000_000
-DAY_NS = 24 * 3600 * NS
 TAKER_FEE = Decimal("0.0005")
 MAKER_FEE = Decimal("0.0002")
 OPEN = ("NEW_PENDING", "ACTIVE", "CANCEL_PENDING", "MODIFY_PENDING")
@@ -323,7 +323,7 @@ class Exchange:
             result = []
             now = self.clock()
             for market in self.markets.values():
-                recent = [(p, q) for ts, p, q in market.prints if ts >= now - DAY_NS]
+                recent = [(p, q) for ts, p, q in market.prints if ts >= now - NS_PER_DAY]
                 stats = InstrumentStats(
                     last_24hr_notional=sum((p * q for p, q in recent), Decimal(0)).quantize(Decimal("0.01")),
                     last_24hr_volume=sum((q for _, q in recent), Decimal(0)),
@@ -610,7 +610,7 @@ class Exchange:
         """Orders placed in the last 24 h, newest first, filtered by column values."""
         with self.lock:
             wanted = set(client_ids)
-            since = self.clock() - DAY_NS
+            since = self.clock() - NS_PER_DAY
             result = []
             for order in reversed(list(self.orders.values())):
                 if order.client_id not in wanted or order.created < since:
@@ -626,7 +626,7 @@ class Exchange:
     def trades_since(self, since: int, client_ids: set[str]) -> list[Trade]:
         """Trades at or after `since` within the last 24 h, newest first."""
         with self.lock:
-            lower = max(since, self.clock() - DAY_NS)
+            lower = max(since, self.clock() - NS_PER_DAY)
             start = bisect.bisect_left(self._trade_ts, lower)
             window = self.trades[start:]
             window.reverse()
@@ -636,7 +636,7 @@ class Exchange:
 
     def activity_since(self, since: int) -> list[Activity]:
         with self.lock:
-            lower = max(since, self.clock() - DAY_NS)
+            lower = max(since, self.clock() - NS_PER_DAY)
             start = bisect.bisect_left(self._activity_ts, lower)
             window = self.activity[start:]
             window.reverse()
@@ -966,7 +966,7 @@ class Exchange:
             rng = self.rng
             now = self.clock()
             markets = list(self.markets.values())
-            stamps = sorted(rng.randrange(now - DAY_NS + 60 * NS, now - NS) for _ in range(count))
+            stamps = sorted(rng.randrange(now - NS_PER_DAY + 60 * NS, now - NS) for _ in range(count))
             new: list[Trade] = []
             index = 0
             while index < len(stamps):

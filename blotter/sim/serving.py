@@ -12,10 +12,10 @@ import time
 
 import uvicorn
 
-from .asgi import create_app
+from .asgi import exchange_app
 from .engine import Exchange
 from .fault_injection import FaultConfig
-from .signing import DEMO_CREDENTIALS, Credentials
+from .signing import DEMO_CREDENTIALS, AcceptedKey
 
 
 class SimServer:
@@ -33,7 +33,7 @@ class SimServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        credentials: Credentials = DEMO_CREDENTIALS,
+        credentials: AcceptedKey = DEMO_CREDENTIALS,
         faults: FaultConfig | None = None,
         tick_interval: float = 0.5,
         auto_tick: bool = True,
@@ -51,7 +51,7 @@ class SimServer:
             self.faults.update({"rate_limit_per_minute": rate_limit_per_minute})
         self.tick_interval = tick_interval
         self.auto_tick = auto_tick
-        self.app = create_app(self.exchange, credentials=credentials, faults=self.faults,
+        self.app = exchange_app(self.exchange, credentials=credentials, faults=self.faults,
                               lenient_userid=lenient_userid, wire=self.wire)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Credentials:
+class AcceptedKey:
+    """The one client id, key and secret the simulator accepts (the client side is `api.Credentials`)."""
+
     user_id: str
     key: str  # the HMAC key's UUID, sent as x-truex-auth-token
     secret: str
 
     def __repr__(self) -> str:
-        return f"Credentials(user_id={self.user_id!r}, key={self.key!r}, secret='***')"
+        return f"AcceptedKey(user_id={self.user_id!r}, key={self.key!r}, secret='***')"
 
 
-DEMO_CREDENTIALS = Credentials(
+DEMO_CREDENTIALS = AcceptedKey(
     user_id="78932725357888855",
     key="6f1d2c3b-4a59-4e7f-8a1b-9c0d1e2f3a4b",
     secret="demo-secret-not-for-production",
@@ -46,7 +48,7 @@ def verify(
     path: str,
     body: bytes,
     server_seconds: float,
-    credentials: Credentials,
+    credentials: AcceptedKey,
     *,
     userid_optional: bool = False,
     lenient_userid: bool = False,

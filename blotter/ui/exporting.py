@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..api.models import NS_PER_SECOND
 from ..core.export import build_table, render, view_items
-
-if TYPE_CHECKING:
-    from .app import BlotterApp
 
 
 def export_path(directory: Path, what: str, now_ns: int, attempt: int = 0, extension: str = "csv") -> Path:
@@ -55,50 +54,50 @@ def write_new_file(directory: Path, what: str, now_ns: int, text: str, extension
     raise FileExistsError(f"too many exports named {export_path(directory, what, now_ns, 0, extension)} already")
 
 
-class ExportActions:
-    """Mixed into `BlotterApp`."""
+@dataclass(frozen=True)
+class Told:
+    """What to tell the trader about a file written (or not)."""
 
-    def export_dir(self: BlotterApp) -> Path:  # type: ignore[misc]
-        """Where `e` (CSV) and `S` (screenshot) write."""
-        return self.settings.resolve_export_dir()
+    message: str
+    title: str
+    severity: str = "information"
+    timeout: float = 8
 
-    def action_save_screenshot(self: BlotterApp) -> None:  # type: ignore[misc]
-        directory = self.export_dir()
+
+class Exporter:
+    """`e` and `S`: files in the export directory. Given where to write and the time; returns what
+    to say, so it is testable without the app."""
+
+    def __init__(self, directory: Callable[[], Path], now_ns: Callable[[], int]) -> None:
+        self.directory = directory
+        self.now_ns = now_ns
+
+    def export_pane(self, pane: str, store: Any, catalog: Any) -> Told:
+        table = build_table(pane, view_items(store), catalog)
+        directory = self.directory()
         try:
-            path = write_new_file(directory, "screen", self.clock.now_ns(), self.export_screenshot(), "svg")
-        except OSError as error:
-            self.notify(f"Screenshot not saved: {error.strerror or error}: {error.filename or directory}",
-                        severity="error")
-            return
-        self.notify(f"Screenshot saved to {path}", title="Screenshot", timeout=6)
-
-    def action_export(self: BlotterApp) -> None:  # type: ignore[misc]
-        pane = self._pane()
-        store = self.stores[pane]
-        items = view_items(store)
-        table = build_table(pane, items, self.catalog)
-        directory = self.export_dir()
-        try:
-            path = write_new_file(directory, pane, self.clock.now_ns(), render(table, "csv"))
+            path = write_new_file(directory, pane, self.now_ns(), render(table, "csv"))
         except OSError as error:
             reason = error.strerror or str(error)
-            where = error.filename or directory
-            self.notify(
-                f"Nothing was written: {reason}: {where}. The pane is unchanged; set export_dir "
-                "(TRUEX_EXPORT_DIR) to a writable directory and press e again.",
-                title="Export failed", severity="error", timeout=10, markup=False,
+            return Told(
+                f"Nothing was written: {reason}: {error.filename or directory}. The pane is unchanged; set "
+                "export_dir (TRUEX_EXPORT_DIR) to a writable directory and press e again.",
+                "Export failed", "error", 10,
             )
-            return
         rows = f"{len(table):,} row{'s' if len(table) != 1 else ''}"
-        detail = ""
-        if store.filter_text:
-            detail = f" (filter: {store.filter_text})"
+        detail = f" (filter: {store.filter_text})" if store.filter_text else ""
         if pane == "trades" and store.matching > store.shown:
             detail += (
                 f". The pane shows the newest {store.shown:,} of {store.matching:,}; "
                 "`blotter export trades` writes them all"
             )
-        # markup=False: a path or a filter may hold "[...]", which must show literally.
-        self.notify(
-            f"{rows} of {pane} written to {path.resolve()}{detail}", title="Exported", timeout=8, markup=False
-        )
+        return Told(f"{rows} of {pane} written to {path.resolve()}{detail}", "Exported")
+
+    def save_svg(self, svg: str) -> Told:
+        directory = self.directory()
+        try:
+            path = write_new_file(directory, "screen", self.now_ns(), svg, "svg")
+        except OSError as error:
+            return Told(f"Screenshot not saved: {error.strerror or error}: {error.filename or directory}",
+                        "Screenshot", "error")
+        return Told(f"Screenshot saved to {path}", "Screenshot", timeout=6)

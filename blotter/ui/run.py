@@ -42,17 +42,14 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
         client = demo_client(server, budget=budget)
         environment = "DEMO"
     else:
-        from ..api import TrueXClient
         from ..core.doctor import load_findings
 
         credentials = settings.credentials()  # a ConfigError here is one line on stderr, exit 2
         findings = load_findings(settings)  # what `blotter doctor` learned of this host, if it ran
         if findings is not None and findings.rate_limit is not None and findings.rate_limit.limit:
             budget.observe({"x-ratelimit-limit": str(findings.rate_limit.limit)}, 200)  # paced from the start
-        client = TrueXClient(
-            settings.base_url, api_prefix=settings.api_prefix, credentials=credentials,
-            api_version=settings.api_version, budget=budget,
-            paging=findings.paging if findings is not None and findings.paging else "cursor",
+        client = settings.client(
+            credentials, budget=budget, paging=findings.paging if findings is not None and findings.paging else "cursor",
         )
         environment = None
         if findings is None:

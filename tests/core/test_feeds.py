@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from blotter.api import Page, RateLimited, ServerError
-from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Health, TradesFetcher
+from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Freshness, TradesFetcher
 
 
 async def settle(n: int = 5) -> None:
@@ -90,12 +90,12 @@ async def test_backoff_grows_and_caps_then_recovers(clock):
         clock.advance(clock.sleeps[-1])
     await settle()
     assert clock.sleeps[:6] == [1.0, 2.0, 2.0, 2.0, 2.0, 2.0]  # a failure: at most two intervals apart
-    assert feed.health() is Health.FAILING
+    assert feed.health() is Freshness.FAILING
     assert feed.status().error_title == "503 Service Unavailable"
     fetch.fail_with = None
     clock.advance(clock.sleeps[-1])
     await settle()
-    assert feed.health() is Health.FRESH and feed.errors == 0
+    assert feed.health() is Freshness.FRESH and feed.errors == 0
     assert clock.sleeps[-1] == 1.0
     assert got  # data flowed again
     task.cancel()
@@ -133,21 +133,21 @@ async def test_stale_then_failing_keeps_last_data(clock):
     fetch.gate = asyncio.Event()
     fetch.gate.set()
     feed, got = make_feed(clock, fetch, interval=1.0)
-    assert feed.health() is Health.WAITING
+    assert feed.health() is Freshness.WAITING
     task = asyncio.create_task(feed.run())
     await settle()
-    assert feed.health() is Health.FRESH and feed.age() == 0
+    assert feed.health() is Freshness.FRESH and feed.age() == 0
     fetch.gate.clear()  # the next poll hangs
     clock.advance(1)
     await settle()
     clock.advance(2)
-    assert feed.health() is Health.FRESH  # exactly three intervals old
+    assert feed.health() is Freshness.FRESH  # exactly three intervals old
     clock.advance(0.5)
-    assert feed.health() is Health.STALE and feed.age() == 3.5
+    assert feed.health() is Freshness.STALE and feed.age() == 3.5
     fetch.fail_with = ServerError(500, "Internal Server Error")
     fetch.gate.set()
     await settle()
-    assert feed.health() is Health.FAILING and got == [1]
+    assert feed.health() is Freshness.FAILING and got == [1]
     task.cancel()
 
 
@@ -238,9 +238,9 @@ async def test_after_a_long_outage_a_cleared_fault_shows_within_two_intervals(cl
         await settle()
         clock.advance(clock.sleeps[-1])
     await settle()
-    assert feed.errors >= 15 and feed.health() is Health.FAILING
+    assert feed.errors >= 15 and feed.health() is Freshness.FAILING
     fetch.fail_with = None
     clock.advance(2.0)
     await settle()
-    assert feed.health() is Health.FRESH
+    assert feed.health() is Freshness.FRESH
     task.cancel()

@@ -3,7 +3,7 @@
 import asyncio
 
 from blotter.api import Page, RateLimited
-from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Health
+from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Freshness
 
 
 async def settle(n: int = 10) -> None:
@@ -75,7 +75,7 @@ async def test_a_slow_server_is_not_a_stale_feed_and_freshness_does_not_flap():
         await settle()
         if feed.last_ok is not None:
             seen.append(feed.health())
-    assert seen and set(seen) == {Health.FRESH}  # was FRESH and STALE in turn before
+    assert seen and set(seen) == {Freshness.FRESH}  # was FRESH and STALE in turn before
     task.cancel()
 
 
@@ -84,11 +84,11 @@ def test_stale_is_left_only_well_inside_the_fresh_bound():
     feed = Feed("orders", lambda: None, lambda _: None, interval=1.0, clock=clock)
     feed.last_ok = clock.monotonic()
     clock.advance(3.5)
-    assert feed.health() is Health.STALE
+    assert feed.health() is Freshness.STALE
     feed.last_ok = clock.monotonic() - 2.5  # within three cycles, not within two: still stale
-    assert feed.health() is Health.STALE
+    assert feed.health() is Freshness.STALE
     feed.last_ok = clock.monotonic() - 1.0
-    assert feed.health() is Health.FRESH
+    assert feed.health() is Freshness.FRESH
 
 
 def test_a_429_waits_its_retry_after_not_an_ever_longer_back_off():
@@ -127,7 +127,7 @@ async def test_a_rate_limited_feed_backs_off_alone():
     for _ in range(6):
         clock.advance(1.0)
         await settle()
-    assert fast.successes >= 6 and fast.health() is Health.FRESH
+    assert fast.successes >= 6 and fast.health() is Freshness.FRESH
     assert slow.polls == 2  # at 0 s and after its 3 s Retry-After
     for task in tasks:
         task.cancel()

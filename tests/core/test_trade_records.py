@@ -13,7 +13,8 @@ import pytest
 from blotter.api.models import NS_PER_SECOND, Asset, Instrument, LiquidityFlag, Side, Trade
 from blotter.core.export import export_text, in_time_order, since_filter, view_items
 from blotter.core.reference import Catalog
-from blotter.core.rows import TRADES_WINDOW_NS, trade_row, trade_search, trades_store
+from blotter.api.models import NS_PER_DAY
+from blotter.core.rows import trade_row, trade_search, trades_store
 from blotter.core.trade_records import TradeCompactor, TradeRecord
 
 T0 = 1_790_000_000_123_456_789
@@ -224,7 +225,7 @@ def test_interleaved_large_batch_merges_into_the_order():
 
 def test_trades_older_than_the_window_below_the_newest_are_dropped():
     store = trades_store(CATALOG, cap=3)
-    assert store.window_ns == TRADES_WINDOW_NS == 24 * HOUR
+    assert store.window_ns == NS_PER_DAY == 24 * HOUR
     day1 = [trade(i, ts=T0 + i * HOUR) for i in range(10)]  # T0 .. T0+9h
     store.upsert(day1)
     assert len(store) == 10 and store.status_text() == "showing 3 of 10"

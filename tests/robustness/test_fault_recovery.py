@@ -12,7 +12,7 @@ from robustness_support import (
     wait_for,
 )
 
-from blotter.core.feeds import FakeClock, Health
+from blotter.core.feeds import FakeClock, Freshness
 from blotter.sim import Exchange, SimServer
 from blotter.ui.app import PANES
 
@@ -94,11 +94,11 @@ async def test_fault_shows_keeps_data_and_recovers_within_two_intervals(sim, nam
         for feed in pane_feeds(app):
             status = feed.status()
             if feed.name in affected:
-                assert status.health is Health.FAILING, (feed.name, status)
+                assert status.health is Freshness.FAILING, (feed.name, status)
                 assert status.error_title == shown, (feed.name, status)
                 assert status.errors == OUTAGE_POLLS
             else:
-                assert status.health is Health.FRESH, (feed.name, status)
+                assert status.health is Freshness.FRESH, (feed.name, status)
         assert shown in status_text(app)
         assert snapshot(app) == before  # the last data stays on screen
         assert {p: app.table(p).row_count for p in PANES} == rows_before
@@ -112,7 +112,7 @@ async def test_fault_shows_keeps_data_and_recovers_within_two_intervals(sim, nam
             waited += step
         for feed in pane_feeds(app):
             assert feed.successes > successes[feed.name], f"{feed.name} not recovered after {waited}s"
-            assert feed.health() is Health.FRESH
+            assert feed.health() is Freshness.FRESH
         assert waited <= 2 * INTERVAL
         assert "failing" not in status_text(app).lower() and shown not in status_text(app)
         assert snapshot(app) == before
@@ -132,7 +132,7 @@ async def test_server_restart_is_survived(sim):
             await advance(app, clock, pilot, INTERVAL / 4)
             waited += INTERVAL / 4
         assert all(f.successes > successes[f.name] for f in pane_feeds(app)), [f.status() for f in pane_feeds(app)]
-        assert all(f.health() is Health.FRESH for f in pane_feeds(app))
+        assert all(f.health() is Freshness.FRESH for f in pane_feeds(app))
         assert snapshot(app) == before  # the exchange kept its state across the restart
         assert app.is_running
 
@@ -152,12 +152,12 @@ async def test_server_clock_skew_is_corrected_from_the_date_header(sim, skew):
         # carries the server's Date, the client corrects its clock and signs once more.
         for feed in pane_feeds(app):
             assert feed.successes >= successes[feed.name] + 3, feed.status()
-            assert feed.health() is Health.FRESH and feed.errors == 0
+            assert feed.health() is Freshness.FRESH and feed.errors == 0
         assert abs(app.client.clock.offset - skew) < 2
         assert snapshot(app) == before
         sim.faults.clear()  # and back again
         await advance(app, clock, pilot, INTERVAL)
-        assert all(f.health() is Health.FRESH for f in pane_feeds(app))
+        assert all(f.health() is Freshness.FRESH for f in pane_feeds(app))
         assert abs(app.client.clock.offset) < 2
 
 

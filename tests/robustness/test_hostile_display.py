@@ -9,7 +9,7 @@ from robustness_support import FROZEN, SIZE, make_app, ready, status_text, wait_
 from blotter.api import ServerError, TrueXClient
 from blotter.api._client import Response
 from blotter.api.models import Order
-from blotter.core.feeds import FakeClock, Health
+from blotter.core.feeds import FakeClock, Freshness
 from blotter.sim import Exchange, SimServer
 
 MARKUP_ID = "[bold red]x[/]"
@@ -50,7 +50,7 @@ async def test_hostile_rows_render_literally_and_bad_rows_are_counted(sim):
         await ready(app, clock, pilot)
         await pilot.pause()
         assert set(app.stores["orders"].items) == {"h1", "h2", "h3"}
-        assert app.bad_rows["orders"] == 1  # per poll: reported, not silently dropped
+        assert app.dashboard.bad_rows["orders"] == 1  # per poll: reported, not silently dropped
         assert "1 unreadable row not shown" in status_text(app)
         leaves = [c.key for c in app.stores["orders"].columns].index("leaves")
         assert app.stores["orders"].row("h3")[leaves][:2] == ("not a number?", "unreadable")
@@ -78,6 +78,6 @@ async def test_markup_in_a_server_error_is_not_interpreted(sim, title):
         toasts = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
         assert title in toasts and "[red]detail[/red]" in toasts  # literal: nothing interpreted
         feed = app.feeds["balances"]
-        assert feed.health() is Health.FAILING and feed.status().error_title == f"500 {title}"
+        assert feed.health() is Freshness.FAILING and feed.status().error_title == f"500 {title}"
         assert f"500 {title}" in status_text(app)  # the literal text, brackets included
         assert app.is_running

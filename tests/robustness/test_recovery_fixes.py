@@ -15,7 +15,7 @@ import pytest
 from robustness_support import credentials
 
 from blotter.api import RetryPolicy, ServerError, TrueXClient
-from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Health
+from blotter.core.feeds import Backoff, FakeClock, Feed, FeedSet, Freshness
 from blotter.sim import Exchange, SimServer
 
 
@@ -51,12 +51,12 @@ async def test_one_feed_recovering_pokes_the_others_out_of_their_backoff():
         for _ in range(4):
             clock.advance(fast.next_delay)
             await settle()
-        assert fast.health() is Health.FAILING and slow.health() is Health.FAILING
+        assert fast.health() is Freshness.FAILING and slow.health() is Freshness.FAILING
         server.failing = False
         clock.advance(fast.next_delay)  # fast retries first and gets through
         await settle()
-        assert fast.health() is Health.FRESH
-        assert slow.health() is Health.FRESH and slow.errors == 0  # poked: it did not wait out its back-off
+        assert fast.health() is Freshness.FRESH
+        assert slow.health() is Freshness.FRESH and slow.errors == 0  # poked: it did not wait out its back-off
     finally:
         for task in tasks:
             task.cancel()

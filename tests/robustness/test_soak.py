@@ -21,7 +21,7 @@ import pytest
 import rich.cells
 from robustness_support import SIZE, make_app, pane_feeds, ready
 
-from blotter.core.feeds import FakeClock, Health
+from blotter.core.feeds import FakeClock, Freshness
 
 TRADES_CAP = 40
 WARM_UP = 10
@@ -115,7 +115,7 @@ async def test_long_run_does_not_grow(sim_process):
             finally:
                 tracemalloc.stop()
             assert sum(f.successes for f in pane_feeds(app)) - polls_before == RUN * len(pane_feeds(app))
-            assert all(f.health() is Health.FRESH for f in app.feeds)
+            assert all(f.health() is Freshness.FRESH for f in app.feeds)
             # small tolerance: a fill toast's worker or timer may be alive at the moment of measuring
             assert after["tasks"] <= before["tasks"] + 2, (before, after)
             assert after["timers"] <= before["timers"] + 2, (before, after)
@@ -124,7 +124,7 @@ async def test_long_run_does_not_grow(sim_process):
             new_trades = len(app.trades.items) - trades_before
             assert len(app.trades.view) <= TRADES_CAP < len(app.trades.items)
             assert app.table("trades").row_count <= TRADES_CAP
-            assert len(app.stores["orders"].items) < 200 and len(app._local_orders) < 50
+            assert len(app.stores["orders"].items) < 200 and len(app.local_orders) < 50
             # What the run allocated and still holds: rows turn over, nothing else may pile up.
             # Allowance: the trades kept for the session (model and row, ~5 KB each) plus slack.
             growth = after["memory"] - before["memory"]

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
 from fakes import FakeClient, make_order, make_trade  # noqa: E402
 
 from blotter.config import Settings  # noqa: E402
-from blotter.core.feeds import FakeClock, Health  # noqa: E402
+from blotter.core.feeds import FakeClock, Freshness  # noqa: E402
 from blotter.ui.app import create_app  # noqa: E402
 
 HOURS = 2
@@ -83,7 +83,7 @@ async def test_two_simulated_hours_of_polling_stay_flat():
             tracemalloc.stop()
         polls = app.feeds["orders"].successes
         assert polls >= ROUNDS  # it really polled at every step
-        assert all(feed.health() is Health.FRESH for feed in app.feeds)
+        assert all(feed.health() is Freshness.FRESH for feed in app.feeds)
         for name in ("tasks", "timers", "workers", "orders_shown"):
             assert after[name] <= before[name] + 2, (name, before[name], after[name])
         assert after["trades_shown"] == before["trades_shown"] == CAP

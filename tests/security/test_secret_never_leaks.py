@@ -23,7 +23,7 @@ from blotter.api.models import NewOrder, OrderInfo
 from blotter.config import Settings, load_settings
 from blotter.core.feeds import FakeClock
 from blotter.core.order_ticket import new_external_id
-from blotter.sim import Credentials as SimCredentials
+from blotter.sim import AcceptedKey
 from blotter.sim import Exchange, SimServer
 from blotter.ui.app import create_app
 
@@ -40,7 +40,7 @@ def leaks(text: str) -> list[str]:
 
 @pytest.fixture
 def sim():
-    credentials = SimCredentials(user_id=USER, key=KEY, secret=CANARY)
+    credentials = AcceptedKey(user_id=USER, key=KEY, secret=CANARY)
     with SimServer(Exchange(seed=8, clock=lambda: FROZEN, user_id=USER, seed_orders=3), credentials=credentials,
                    auto_tick=False) as server:
         yield server

@@ -13,10 +13,10 @@ import time
 import httpx
 import pytest
 
-from blotter.sim import Credentials, Exchange, SimServer
+from blotter.sim import AcceptedKey, Exchange, SimServer
 
 SECRET = "sim-auth-secret-7Q"
-CREDS = Credentials(user_id="78932725357888855", key="0b8f3d6e-1c2a-4f5b-9d7e-3a4b5c6d7e8f", secret=SECRET)
+CREDS = AcceptedKey(user_id="78932725357888855", key="0b8f3d6e-1c2a-4f5b-9d7e-3a4b5c6d7e8f", secret=SECRET)
 
 
 @pytest.fixture(scope="module")

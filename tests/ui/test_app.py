@@ -6,6 +6,7 @@ from fakes import make_order
 from blotter.api import ServerError
 from blotter.api.models import Order
 from blotter.ui.app import BlotterApp
+from blotter.ui.main_screen import MainScreen
 from blotter.ui.run import apply_color_mode
 from blotter.ui.screens.help import HelpScreen
 from blotter.ui.widgets.live_table import LiveTable
@@ -255,7 +256,7 @@ def test_colour_modes():
 
 
 def test_app_class_declares_bindings_with_ids():
-    ids = [b.id for b in BlotterApp.BINDINGS]
+    ids = [b.id for b in BlotterApp.BINDINGS + MainScreen.BINDINGS]
     assert None not in ids and len(ids) == len(set(ids))
     assert all(b.id for b in LiveTable.BINDINGS)
 

@@ -54,10 +54,11 @@ def requests(sim, action=None):
 
 @pytest.fixture
 def make(sim, tmp_path):
-    def factory(guards: Guards = LOOSE):
+    def factory(guards: Guards = LOOSE, settings_overrides: dict | None = None):
         credentials = Credentials(DEMO_CREDENTIALS.user_id, DEMO_CREDENTIALS.key, SecretStr(DEMO_CREDENTIALS.secret))
         client = TrueXClient(sim.base_url, credentials=credentials, retry=RetryPolicy(attempts=1))
-        settings = Settings(_env_file=None, user_id=DEMO_CREDENTIALS.user_id, guards=guards)
+        settings = Settings(_env_file=None, user_id=DEMO_CREDENTIALS.user_id, guards=guards,
+                            **(settings_overrides or {}))
         return create_app(client, settings, clock=FakeClock(), audit_path=tmp_path / "audit.jsonl")
 
     return factory
@@ -289,8 +290,7 @@ async def test_each_guard_confirms_or_refuses_naming_the_limit(make, sim, name, 
 
 
 async def test_fill_toast_and_bell_for_a_new_trade_of_our_order(make, sim):
-    app = make()
-    app.settings.bell = True
+    app = make(settings_overrides={"bell": True})
     rings = []
     app.bell = lambda: rings.append(1)
     async with app.run_test(size=SIZE) as pilot:
@@ -318,7 +318,7 @@ def events_line(app) -> str:
 
 async def test_cancels_elsewhere_go_to_the_events_line_ours_toast_and_rejects_always_toast(make, sim):
     app = make()
-    app.toast_batch_seconds = 2.0  # real seconds; 5 in the app
+    app.notices.batch_seconds = 2.0  # real seconds; 5 in the app
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         first, second, third = [o for o in app.stores["orders"].items.values() if o.is_open][:3]
@@ -345,7 +345,7 @@ async def test_cancels_elsewhere_go_to_the_events_line_ours_toast_and_rejects_al
         await wait_for(lambda: toasts(app, "Canceled"), pilot)  # ours: a toast
         assert target.external_id in str(toasts(app, "Canceled")[0].message)
 
-        quote = app.latest_quotes()[app.catalog.by_symbol("BTC-PYUSD").id]
+        quote = app.dashboard.latest_quotes()[app.catalog.by_symbol("BTC-PYUSD").id]
         ticket = await open_ticket(app, pilot)
         ticket.query_one("#side").value = "BUY"
         ticket.query_one("#price").value = str(quote.info.best_ask.price + 100)  # post-only that would cross

@@ -10,10 +10,10 @@ from ui_support import polled, wait_for
 
 from blotter.api import RequestBudget, RetryPolicy, TrueXClient
 from blotter.config import Settings
-from blotter.core.feeds import FakeClock, Health
+from blotter.core.feeds import FakeClock, Freshness
 from blotter.demo import demo_credentials
 from blotter.sim import Exchange, FaultConfig
-from blotter.sim.asgi import create_app as exchange_app
+from blotter.sim.asgi import exchange_app
 from blotter.sim.fault_injection import RateWindow
 from blotter.ui.app import create_app
 
@@ -46,7 +46,7 @@ async def test_a_100_a_minute_exchange_keeps_the_orders_pane_fresh(limited):
         assert budget.announced is not None and budget.announced.limit == 100  # read from the headers
         assert budget.per_minute == 100
         assert budget.rate_limited <= 2  # 429s are rare
-        assert orders_health.count(Health.STALE) == 0 and orders_health.count(Health.FAILING) <= 2
+        assert orders_health.count(Freshness.STALE) == 0 and orders_health.count(Freshness.FAILING) <= 2
         assert app.feeds["balances"].interval > app.feeds["balances"].configured  # stretched first
         assert app.feeds["orders"].interval == app.feeds["orders"].configured  # orders last
         assert "paced to 100/min" in str(app.query_one("#status").render())

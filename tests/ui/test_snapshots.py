@@ -2,15 +2,15 @@
 
 Deterministic: the exchange is seeded and its clock frozen (no ticking), the app runs on a
 `FakeClock`, and the ticket's external id is fixed. The scenes are the ones `make screenshots`
-renders (`blotter.screenshots`), so the README's pictures and these snapshots cannot drift apart.
+renders (`tools/screenshots.py`), so the README's pictures and these snapshots cannot drift apart.
 """
 
 import asyncio
 
 import pytest
 
-from blotter import screenshots
-from blotter.screenshots import SCENES, SIZE, loaded, make_app, shipped_themes
+import screenshots
+from screenshots import SCENES, SIZE, loaded, make_app, shipped_themes
 
 
 @pytest.fixture(scope="module")

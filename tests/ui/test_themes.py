@@ -6,7 +6,7 @@ from ui_support import polled, wait_for
 
 from blotter.config import Settings
 from blotter.core.preferences import Preferences, load_preferences, save_preferences
-from blotter.screenshots import shipped_themes
+from screenshots import shipped_themes
 
 SHIPPED = {"desk-dark", "desk-light", "amber-terminal", "high-contrast"}
 

@@ -196,7 +196,7 @@ async def test_cancel_all_with_shift_c_then_y_accounts_for_every_order(make, sim
     app = make()
     async with app.run_test(size=NARROW) as pilot:
         await ready(app, pilot)
-        orders = app.visible_open_orders()
+        orders = app.dashboard.open_orders_in_view(app.client_id)
         await keys(pilot, "C")
         await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
         await keys(pilot, "y")

@@ -41,7 +41,7 @@ async def test_n_takes_the_instrument_of_the_focused_panes_selected_row(make_app
         await wait_for(lambda: polled(app), pilot)
         for pane, moves in (("3", ("down",)), ("2", ("down", "down")), ("1", ("down",))):
             await pilot.press(pane, *moves)
-            name = app._pane()
+            name = app.main.pane
             store = app.stores[name]
             key = app.table(name).selected_key()
             expected = store.row(key)[0].text  # the Symbol cell of the row the trader sees highlighted

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from blotter import screenshots
+import screenshots
 from blotter.ui.screens.confirm import ConfirmScreen
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]

@@ -14,12 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ...api import TrueXError
-from ...api.models import NS_PER_SECOND, Activity, Order
-from ...core.format import fmt_time
-from ...core.format import fmt_amount
+from ...api.models import NS_PER_DAY, NS_PER_SECOND, Activity, Order
+from ...core.format import fmt_amount, fmt_time
 from ...core.reference import Catalog
 
-DAY_NS = 24 * 3600 * NS_PER_SECOND
 
 RefreshOrder = Callable[[str], Awaitable[Order | None]]  # exchange id -> the order now (None: not found)
 LoadActivity = Callable[[str, int], Awaitable[Sequence[Activity]]]  # (exchange id, since ns) -> its events
@@ -112,7 +110,7 @@ class DetailScreen(ModalScreen[None]):
             current = await self.refresh_order(self.order.id)
             if current is not None:
                 self.show_order(current)
-            since = self.order.timestamp or time.time_ns() - DAY_NS + NS_PER_SECOND
+            since = self.order.timestamp or time.time_ns() - NS_PER_DAY + NS_PER_SECOND
             trail = await self.load_activity(self.order.id, since)
         except TrueXError as error:
             self.query_one("#trail-title", Static).update(f"Activity (refresh failed: {error})")

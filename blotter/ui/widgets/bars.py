@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...core.feeds import FeedStatus, Health
+from ...core.feeds import FeedStatus, Freshness
 
-_HEALTH_GLYPH = {Health.WAITING: "○", Health.FRESH: "●", Health.STALE: "◐", Health.FAILING: "✖"}
+_HEALTH_GLYPH = {Freshness.WAITING: "○", Freshness.FRESH: "●", Freshness.STALE: "◐", Freshness.FAILING: "✖"}
 
 
 def fmt_age(age: float | None) -> str:
@@ -70,17 +70,17 @@ class StatusLine(Static):
             if status.name not in SHOWN_FEEDS:
                 continue
             style = {
-                Health.FRESH: styles["fresh"],
-                Health.STALE: styles["stale"],
-                Health.FAILING: styles["failing"],
-                Health.WAITING: styles["waiting"],
+                Freshness.FRESH: styles["fresh"],
+                Freshness.STALE: styles["stale"],
+                Freshness.FAILING: styles["failing"],
+                Freshness.WAITING: styles["waiting"],
             }[status.health]
             text.append(f"{_HEALTH_GLYPH[status.health]} {status.name}", style=style)
             # Fresh says nothing more (so an idle line never changes); stale and failing say how
             # old the data on screen is, in one wording.
-            if paused_since is None and status.health in (Health.STALE, Health.FAILING):
+            if paused_since is None and status.health in (Freshness.STALE, Freshness.FAILING):
                 text.append(" no data" if status.age is None else f" {fmt_age(status.age)} old", style=style)
-                if status.health is Health.FAILING:
+                if status.health is Freshness.FAILING:
                     text.append(f": {status.error_title}", style=style)
             if status.notice:
                 text.append(f" ⚠ {status.notice}", style=styles["stale"])
