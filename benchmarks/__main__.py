@@ -9,18 +9,12 @@ the real program under a pseudo-terminal of 120x40, TERM=xterm-256color.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import sys
 import time
 from collections.abc import Callable
 
-from . import client, cpu, memory, poll_cost, startup, terminal_bytes
+from . import client, cpu, memory, poll_cost, soak_memory, startup, terminal_bytes
 from .common import Figure, machine_line, print_table
-
-
-def _soak(quick: bool) -> list[Figure]:
-    return importlib.import_module(f"{__package__}.soak_memory").run(quick)
 
 
 BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
@@ -30,10 +24,8 @@ BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
     "bytes": (terminal_bytes.run, "4. terminal bytes/s, one changed cell/s and idle, 120x40"),
     "memory": (memory.run, "5. RSS and backfill time with 100,000 trades"),
     "client": (client.run, "6. signing cost and client requests/s on loopback"),
+    "soak": (soak_memory.run, "7. RSS growth over 20 minutes (5 quick) of real demo churn"),
 }
-# Listed only once benchmarks/soak_memory.py exists; imported when run, so its own errors still show.
-if importlib.util.find_spec(f"{__package__}.soak_memory") is not None:
-    BENCHES["soak"] = (_soak, "7. RSS growth over 20 minutes of real demo churn")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from blotter.api import RequestBudget
 from blotter.config import Settings
 from blotter.demo import demo_client, spawn_demo_server
 
@@ -28,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from blotter.ui.app import create_app
 
-        app = create_app(demo_client(server), Settings(), environment="DEMO", handle_signals=True)
+        settings = Settings()  # as `blotter --demo` (ui/run.py): one request budget paces every request
+        client = demo_client(server, budget=RequestBudget(settings.max_requests_per_minute))
+        app = create_app(client, settings, environment="DEMO", handle_signals=True)
         app.run()
         return app.return_code or 0
     finally:

@@ -63,9 +63,12 @@ def memory_kb(pid: int | str = "self") -> dict[str, int]:
 class PtyProcess:
     """A program on the slave side of a new pty; counts and keeps what it writes to the terminal."""
 
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None, size: tuple[int, int] | None = None) -> None:
+        columns, lines = size or (COLUMNS, LINES)
+        if size is not None:  # the terminal's size: COLUMNS and LINES in the environment win over the pty's
+            env = {**(env or child_env()), "COLUMNS": str(columns), "LINES": str(lines)}
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         self.master = master
         self.data = bytearray()
         self.cond = threading.Condition()

@@ -9,11 +9,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .api import ApiError, ConfigError, TrueXError
-from .api.models import NS_PER_DAY
-from .config import Settings, load_settings, unauthorized_help
+from .api._defaults import NS_PER_DAY
+from .api._errors import ApiError, ConfigError, TrueXError
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 COLOR_MODES = ("auto", "truecolor", "256", "16", "mono")
 
@@ -121,32 +123,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="write trades, active orders or balances to CSV or JSON (no UI)",
+        help="write trades, active orders, balances or positions to CSV or JSON (no UI)",
         description=(
             "Fetch trades (every page of the last 24 hours), active orders or the trader's balances\n"
             "with the configured credentials and write them as CSV or JSON: the same export as the\n"
             "dashboard's `e` key. Amounts are plain decimal strings at full wire precision, ids are\n"
             "strings, and each timestamp is written twice: <name>_ns (epoch nanoseconds) and <name>\n"
             "(ISO-8601 UTC with nanoseconds). Trades and orders are in time order, oldest first.\n"
-            "CSV text cells starting with = + - @ are prefixed with ' against spreadsheet formulas."
+            "CSV text cells starting with = + - @ are prefixed with ' against spreadsheet formulas.\n"
+            "positions: per instrument, from your client's fills since the day start (day_start,\n"
+            "HH:MM UTC, default 00:00; TRUEX_DAY_START) valued at the mid of the current quotes, by\n"
+            "the average-cost method, then one total per quote asset. Unknown values (no quote, a\n"
+            "fill without a fee rate) are empty, never zero."
         ),
         epilog=(
             "examples:\n"
             "  blotter export trades --since 2h > trades.csv\n"
             "  blotter export orders --format json --output orders.json\n"
             "  blotter export trades --since 2026-09-21T08:00Z --format json -o -\n"
-            "  blotter export balances --profile uat"
+            "  blotter export balances --profile uat\n"
+            "  blotter export positions --format json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(export)
     export.add_argument(
-        "what", choices=("trades", "orders", "balances"),
-        help="trades: your trades of the last 24 h; orders: active orders; balances: your client's balances",
+        "what", choices=("trades", "orders", "balances", "positions"),
+        help="trades: your trades of the last 24 h; orders: active orders; balances: your client's balances; "
+        "positions: your positions and P&L since the day start",
     )
     export.add_argument(
         "--since", metavar="WHEN",
-        help="only trades at or after WHEN / orders created at or after WHEN (ignored for balances). "
+        help="only trades at or after WHEN / orders created at or after WHEN / positions from the fills at or "
+        "after WHEN when that is later than the day start (ignored for balances). "
         "WHEN is an ISO-8601 time (UTC when no zone: 2026-09-21T08:00, ...Z, ...+02:00), a duration back "
         "from now (24h, 90m, 1h30m, 2d, 45s; m is minutes) or epoch nanoseconds (19 digits). Trades "
         "are only available for the last 24 hours.",
@@ -207,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from .config import load_settings  # pydantic: not before the dashboard's first frame
+
     overrides = {
         "base_url": getattr(args, "base_url", None),
         "api_prefix": getattr(args, "api_prefix", None),
@@ -252,6 +263,7 @@ async def _call(settings: Settings, args: argparse.Namespace) -> Any:
 async def _fetch_export(settings: Settings, args: argparse.Namespace) -> tuple[list[Any], int, Any]:
     """The models to export (filtered by --since, oldest first), rows that failed validation, catalog."""
     from .core.export import in_time_order, parse_since, since_filter
+    from .core.positions import PositionBook, day_window
     from .core.reference import Catalog
 
     credentials = settings.credentials()
@@ -277,6 +289,35 @@ async def _fetch_export(settings: Settings, args: argparse.Namespace) -> tuple[l
             page = await client.all_trades(max(day_ago, since) if since is not None else day_ago)
         elif args.what == "orders":
             page = await client.active_orders()
+        elif args.what == "positions":
+            window = day_window(now_ns, settings.day_start, since_ns=since)
+            if since is not None and since < window.requested_ns:
+                print(f"note: positions start at the day start (day_start {settings.day_start} UTC), later than "
+                      "--since", file=sys.stderr)
+            if window.note:
+                print(f"note: {window.note}", file=sys.stderr)
+            trades = await client.all_trades(window.start_ns)
+            quotes = await client.quotes()
+            client_id = settings.client_id or settings.user_id
+            book = PositionBook(catalog, client_ids=[client_id] if client_id else None, since_ns=window.start_ns)
+            book.add(trades.items)
+            book.set_quotes(quotes.items)
+            if book.unattributed:
+                print(f"warning: {book.unattributed} fill(s) name no instrument and are not in any position",
+                      file=sys.stderr)
+            bad = len(trades.bad_rows) + len(quotes.bad_rows)
+            if bad:
+                print(f"warning: {bad} trade or quote row(s) could not be read: positions may be incomplete",
+                      file=sys.stderr)
+            for notice in (trades.notice, quotes.notice):
+                if notice:
+                    print(f"note: {notice}", file=sys.stderr)
+            if client.notices.sunset:
+                print(
+                    f"note: API version {settings.api_version} is deprecated (Sunset: {client.notices.sunset})",
+                    file=sys.stderr,
+                )
+            return book.rows(), 0, catalog
         else:
             page = await client.balances(client_id=settings.client_id or settings.user_id)
         if client.notices.sunset:
@@ -343,6 +384,8 @@ def _print_error(error: TrueXError, settings: Settings | None = None) -> None:
         print(f"blotter: {error}", file=sys.stderr)
         print(json.dumps(problem, indent=2), file=sys.stderr)
         if error.status == 401 and settings is not None:
+            from .config import unauthorized_help
+
             print(unauthorized_help(settings), file=sys.stderr)
     else:
         print(f"blotter: {error}", file=sys.stderr)
@@ -389,6 +432,9 @@ def _serve_sim(args: argparse.Namespace) -> int:
         f"Faults: GET/PUT/DELETE {server.base_url}/_sim/faults   Stop: ctrl+c",
         flush=True,
     )
+    from .api.models import build_validators
+
+    build_validators()  # while the first client is still starting: its first requests are then served warm
     try:
         server.wait(parent=os.getppid() if args.exit_with_parent else None)
     except KeyboardInterrupt:
@@ -422,6 +468,7 @@ theme = "desk-dark"                         # desk-dark, desk-light, amber-termi
 #                                           # default: your Downloads folder, else the app's state dir
 # timezone = "Europe/London"                # times on screen: an IANA zone name, "local" or "UTC" (default)
 # max_requests_per_minute = 90              # request budget when the server announces no rate limit
+# day_start = "00:00"                       # positions and P&L count fills since this time of day (HH:MM UTC)
 
 [profiles.uat.poll]        # seconds between polls of each feed
 orders = 1.0
@@ -467,6 +514,24 @@ def _config(args: argparse.Namespace) -> int:
     shown["api_secret"] = "**********" if settings.api_secret else None
     shown["config_file"] = str(path)
     shown["notes"] = settings.notes
+    # Each pane's columns as the dashboard will show them: the saved choice (keys the pane does not
+    # have left out, as the pane ignores them), else "default" (all, in the pane's order).
+    from .core.dashboard import Dashboard
+    from .core.feeds import SystemClock
+    from .core.panes import PANES
+    from .core.preferences import load_preferences
+    from .paths import state_dir
+
+    preferences = load_preferences(state_dir() / "preferences.json")
+    stores = Dashboard(settings, SystemClock()).stores  # the panes' columns, as the dashboard makes them
+    columns: dict[str, list[str] | str] = {}
+    for pane in PANES:
+        chosen = preferences.columns_for(pane) or []
+        if pane in stores:
+            known = {column.key for column in stores[pane].columns}
+            chosen = [key for key in chosen if key in known]
+        columns[pane] = list(dict.fromkeys(chosen)) or "default"
+    shown["columns"] = columns
     print(json.dumps(shown, indent=2))
     return 0
 

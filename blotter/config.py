@@ -11,15 +11,16 @@ The HMAC secret is never read from the file. It comes from `TRUEX_API_SECRET`, f
 from __future__ import annotations
 
 import os
+import re
 import shlex
-import stat
 import subprocess
 import tomllib
 from contextvars import ContextVar
 from datetime import UTC, datetime, tzinfo
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,29 +28,18 @@ import platformdirs
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .api import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ConfigError, Credentials, TrueXClient
+from .api._credentials import Credentials
+from .api._defaults import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL
+from .api._errors import ConfigError
+from .paths import APP_NAME, config_path, default_config_path, permission_warning, state_dir  # noqa: F401 - re-exported
 
-APP_NAME = "blotter"
+if TYPE_CHECKING:
+    from .api import TrueXClient
 
 # The path prefixes TrueX serves its API under (reference §1.3); the docs write base URLs with them.
 API_PREFIXES = ("/api/v1", "/v1/cefi")
 BASE_URL_NAMES = "base_url (TRUEX_BASE_URL, --base-url)"
-
-
-def default_config_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-
-
-def config_path(explicit: Path | None = None) -> Path:
-    """The config file in use: `--config`, else $BLOTTER_CONFIG, else the platform's config directory."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get("BLOTTER_CONFIG")  # empty counts as unset, like TRUEX_*
-    return Path(from_env).expanduser() if from_env else default_config_path()
-
-
-def state_dir() -> Path:
-    return Path(platformdirs.user_state_dir(APP_NAME))
+_DAY_START = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")  # HH:MM, 24-hour
 
 
 class PollIntervals(BaseModel):
@@ -130,6 +120,11 @@ class Settings(BaseSettings):
             "<state dir>/exports; never the current directory. Env TRUEX_EXPORT_DIR."
         ),
     )
+    day_start: str = Field(
+        "00:00",
+        description="When the trading day starts for positions and P&L, as HH:MM in UTC: the positions pane "
+        "counts the fills since the latest such time (never before the 24 h the API returns). Env TRUEX_DAY_START.",
+    )
     max_requests_per_minute: int = Field(
         90,
         ge=1,
@@ -196,6 +191,23 @@ class Settings(BaseSettings):
             return "local"
         _zone(name)
         return name
+
+    @field_validator("day_start", mode="before")
+    @classmethod
+    def _check_day_start(cls, value: Any) -> Any:
+        if isinstance(value, dt_time):  # TOML's unquoted `day_start = 08:00` is a local time
+            if value.second or value.microsecond or value.tzinfo is not None:
+                raise ValueError(f"day_start (TRUEX_DAY_START) must be HH:MM in UTC, e.g. \"00:00\"; got {value}")
+            return f"{value.hour:02d}:{value.minute:02d}"
+        if not isinstance(value, str):
+            return value  # the type check says what is wrong
+        match = _DAY_START.fullmatch(value.strip())
+        if match is None:
+            raise ValueError(
+                f"day_start (TRUEX_DAY_START) must be HH:MM in UTC between 00:00 and 23:59, e.g. \"00:00\" or "
+                f"\"22:00\"; got {value!r}"
+            )
+        return f"{int(match[1]):02d}:{match[2]}"
 
     @model_validator(mode="after")
     def _api_prefix_in_base_url(self) -> Self:
@@ -278,6 +290,8 @@ class Settings(BaseSettings):
 
     def client(self, credentials: Credentials | None, **options: Any) -> TrueXClient:
         """A client for the configured host, prefix and API version (every command builds it here)."""
+        from .api import TrueXClient  # the HTTP stack: only when a client is made
+
         return TrueXClient(self.base_url, api_prefix=self.api_prefix, credentials=credentials,
                            api_version=self.api_version, **options)
 
@@ -392,17 +406,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
-def permission_warning(path: Path) -> str | None:
-    """A warning when the config file can be read by other users (it names keys and commands)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        return f"{path} is readable by other users; run: chmod 600 {path}"
-    return None
 
 
 def chosen_profile(path: Path, profile: str | None = None) -> tuple[str | None, dict[str, Any]]:

@@ -14,17 +14,19 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
-from .api import Credentials, TrueXClient
+if TYPE_CHECKING:
+    from .api import Credentials, TrueXClient
 
 DEMO_ORDERS = 25
 DEMO_TRADES = 300
 
 
 def demo_credentials() -> Credentials:
+    from pydantic import SecretStr
+
+    from .api import Credentials
     from .sim import DEMO_CREDENTIALS
 
     return Credentials(
@@ -65,12 +67,17 @@ def start_demo_server(
 
 
 def demo_client(server: Any, **kwargs: Any) -> TrueXClient:
+    from .api import TrueXClient
+
     return TrueXClient(server.base_url, credentials=demo_credentials(), **kwargs)
 
 
 class DemoProcess:
     """A `blotter sim` child process serving the demo market; `stop()` ends it. It also ends by
-    itself when this process goes (`--exit-with-parent`), however this process ends."""
+    itself when this process goes (`--exit-with-parent`), however this process ends.
+
+    It starts at once; `base_url` waits for it to serve, so the caller can load the rest of the
+    program meanwhile."""
 
     def __init__(self, seed: int = 7, *, orders: int = DEMO_ORDERS, trades: int = DEMO_TRADES,
                  timeout: float = 30.0, wire: str = "sim", rate_limit_per_minute: int | None = None) -> None:
@@ -83,9 +90,16 @@ class DemoProcess:
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
-        self.base_url = self._read_url(timeout)
-        # Keep reading what it prints, so that a full pipe can never block it.
-        threading.Thread(target=self._drain, name="demo-sim-output", daemon=True).start()
+        self._timeout = timeout
+        self._base_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            self._base_url = self._read_url(self._timeout)
+            # Keep reading what it prints, so that a full pipe can never block it.
+            threading.Thread(target=self._drain, name="demo-sim-output", daemon=True).start()
+        return self._base_url
 
     def _read_url(self, timeout: float) -> str:
         assert self.process.stdout is not None

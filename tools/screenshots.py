@@ -36,9 +36,31 @@ def start_frozen_exchange(seed: int = SEED, *, orders: int = ORDERS, trades: int
     from blotter.sim import Exchange, SimServer
 
     exchange = Exchange(seed=seed, clock=lambda: FROZEN_NS, seed_orders=orders, seed_trades=trades, wire=wire)
+    _finish_three(exchange)
     server = SimServer(exchange, auto_tick=False)
     server.start()
     return server
+
+
+def _finish_three(exchange: Any) -> None:
+    """Orders of the day that are done, for the done view (`h`): one filled (a buy at the ask), one
+    canceled, one rejected (a price off the tick). Settled at once; the market does not move."""
+    from blotter.api.models import OrderInfo
+
+    market = next(iter(exchange.markets.values()))
+    tick, lot = market.tick, market.spec.qty_increment
+
+    def order(external_id: str, side: str, price: Decimal, lots: int) -> Any:
+        info = OrderInfo(client_id=exchange.user_id, instrument_id=market.instrument.id, side=side, type="LIMIT",
+                         qty=lot * lots, price=price, tif="GTC")
+        return exchange.create_order(external_id, info, "1")
+
+    order("done-filled", "BUY", market.ask, 3)
+    canceled = order("done-canceled", "SELL", market.ask + tick * 400, 2)
+    order("done-rejected", "BUY", market.bid - tick / 5, 1)
+    exchange._settle_pending()
+    exchange.cancel_order(canceled.id)
+    exchange._settle_pending()
 
 
 def make_app(server: Any, *, theme: str = "desk-dark", state: Path | None = None, **settings: Any) -> Any:
@@ -76,7 +98,7 @@ async def _until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0
 async def loaded(pilot: Any) -> None:
     """Every feed has painted its first data and every order its time; no toasts left over."""
     app = pilot.app
-    await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds))
+    await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds if not feed.paused))
     await _until(pilot, lambda: not app.dashboard.order_times.wanted(1))  # times from the activity trail, when needed
     await pilot.pause()
     app.refresh_bars()
@@ -176,6 +198,38 @@ async def order_detail(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def positions_pane(pilot: Any) -> None:
+    """The positions pane, given the screen (`5`, `z`): every column."""
+    await loaded(pilot)
+    await pilot.press("5", "z")
+    await _settle(pilot)
+
+
+async def done_orders(pilot: Any) -> None:
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("1", "h")
+    await _until(pilot, lambda: app.stores["done"].total >= 3)
+    await _settle(pilot)
+
+
+async def alert_fired(pilot: Any) -> None:
+    """An alert on BTC-PYUSD's mid below 100,000: the market is already there, so it fires on the
+    next quotes poll: the toast, and the events line."""
+    from blotter.ui.screens.alert import AlertDialog
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("3", "home", "a")
+    await _until(pilot, lambda: isinstance(app.screen, AlertDialog))
+    await pilot.press(*"< 100000", "enter")
+    await _until(pilot, lambda: not isinstance(app.screen, AlertDialog))
+    polls = app.feeds["quotes"].successes
+    app.clock.advance(1.0)
+    await _until(pilot, lambda: app.feeds["quotes"].successes > polls and app.alert_book.fired)
+    await pilot.pause()
+
+
 async def help_overlay(pilot: Any) -> None:
     await loaded(pilot)
     await pilot.press("question_mark")
@@ -193,6 +247,9 @@ SCENES: dict[str, Scene] = {
     "cancel-all-confirmation": cancel_all_confirmation,
     "order-detail": order_detail,
     "help": help_overlay,
+    "positions": positions_pane,
+    "done-orders": done_orders,
+    "alert-fired": alert_fired,
 }
 
 

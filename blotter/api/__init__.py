@@ -1,65 +1,64 @@
-"""The TrueX REST client. Headless: nothing here imports Textual."""
+"""The TrueX REST client. Headless: nothing here imports Textual.
 
-from ._auth import Credentials, ServerClock, TrueXAuth, signature
-from ._budget import ORDER_ACTION, RequestBudget, RequestTag, request_priority
-from ._client import (
-    DEFAULT_API_PREFIX,
-    DEFAULT_API_VERSION,
-    DEFAULT_BASE_URL,
-    Notices,
-    Page,
-    Response,
-    RetryPolicy,
-    TrueXClient,
-    default_timeout,
-)
-from ._errors import (
-    ApiError,
-    BadRequest,
-    ConfigError,
-    ConnectError,
-    ConnectionLost,
-    Forbidden,
-    NotFound,
-    RateLimited,
-    RequestTimeout,
-    ResponseFormatError,
-    ServerError,
-    TransportError,
-    TrueXError,
-    Unauthorized,
-)
+Names are loaded on first use (PEP 562): settings and the simulator read the defaults, errors and
+models without paying for the HTTP stack, which matters for the first frame and the demo's start.
+"""
 
-__all__ = [
-    "DEFAULT_API_PREFIX",
-    "DEFAULT_API_VERSION",
-    "DEFAULT_BASE_URL",
-    "ORDER_ACTION",
-    "ApiError",
-    "BadRequest",
-    "ConfigError",
-    "ConnectError",
-    "ConnectionLost",
-    "Credentials",
-    "Forbidden",
-    "NotFound",
-    "Notices",
-    "Page",
-    "RateLimited",
-    "RequestBudget",
-    "RequestTag",
-    "RequestTimeout",
-    "Response",
-    "ResponseFormatError",
-    "RetryPolicy",
-    "ServerClock",
-    "ServerError",
-    "TransportError",
-    "TrueXAuth",
-    "TrueXClient",
-    "TrueXError",
-    "Unauthorized",
-    "default_timeout",
-    "request_priority",
-    "signature",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "DEFAULT_API_PREFIX": "._defaults", "DEFAULT_API_VERSION": "._defaults", "DEFAULT_BASE_URL": "._defaults",
+    "Credentials": "._credentials",
+    "ServerClock": "._auth", "TrueXAuth": "._auth", "signature": "._auth",
+    "ORDER_ACTION": "._budget", "RequestBudget": "._budget", "RequestTag": "._budget",
+    "request_priority": "._budget",
+    "Notices": "._client", "Page": "._client", "Response": "._client", "RetryPolicy": "._client",
+    "TrueXClient": "._client", "default_timeout": "._client",
+    **{name: "._errors" for name in (
+        "ApiError", "BadRequest", "ConfigError", "ConnectError", "ConnectionLost", "Forbidden", "NotFound",
+        "RateLimited", "RequestTimeout", "ResponseFormatError", "ServerError", "TransportError", "TrueXError",
+        "Unauthorized",
+    )},
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # once: later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from ._auth import ServerClock, TrueXAuth, signature
+    from ._budget import ORDER_ACTION, RequestBudget, RequestTag, request_priority
+    from ._client import Notices, Page, Response, RetryPolicy, TrueXClient, default_timeout
+    from ._credentials import Credentials
+    from ._defaults import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL
+    from ._errors import (
+        ApiError,
+        BadRequest,
+        ConfigError,
+        ConnectError,
+        ConnectionLost,
+        Forbidden,
+        NotFound,
+        RateLimited,
+        RequestTimeout,
+        ResponseFormatError,
+        ServerError,
+        TransportError,
+        TrueXError,
+        Unauthorized,
+    )

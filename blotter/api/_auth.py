@@ -8,26 +8,16 @@ import hmac
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import httpx
-from pydantic import SecretStr
+
+from ._credentials import Credentials
 
 HEADER_USERID = "x-truex-auth-userid"
 HEADER_TIMESTAMP = "x-truex-auth-timestamp"
 HEADER_TOKEN = "x-truex-auth-token"
 HEADER_SIGNATURE = "x-truex-auth-signature"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    user_id: str
-    key_id: str
-    secret: SecretStr
-
-    def __repr__(self) -> str:  # the dataclass repr would still be safe; say so explicitly
-        return f"Credentials(user_id={self.user_id!r}, key_id={self.key_id!r}, secret='**********')"
 
 
 def signature(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:

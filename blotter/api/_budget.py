@@ -104,7 +104,10 @@ class RequestBudget:
         self._hold_until = 0.0
         self._waiting: list[tuple[int, int]] = []
         self._tickets = itertools.count()
-        self._changed = asyncio.Event()
+        # One future per waiting request, resolved when something changed (a request left the
+        # queue, a header came). Not a shared Event: a waiter that cleared it and had not yet
+        # started waiting missed a set() and cleared by another, and every feed stopped for good.
+        self._wakers: set[asyncio.Future[None]] = set()
         self._max_reset = 0.0
 
     # --- the budget -----------------------------------------------------------------------------
@@ -157,7 +160,7 @@ class RequestBudget:
         )
         if remaining is not None and reset is not None and remaining <= self._reserve_in_window():
             self._hold_until = max(self._hold_until, self._monotonic() + reset)
-        self._changed.set()
+        self._wake_all()
 
     def _reserve_in_window(self) -> int:
         limit = self.announced.limit if self.announced and self.announced.limit else self.per_minute
@@ -184,18 +187,17 @@ class RequestBudget:
                 if self._waiting[0] == ticket and delay <= 0:
                     heapq.heappop(self._waiting)
                     self._sent.append(now)
-                    self._changed.set()  # the next in line may go too
+                    self._wake_all()  # the next in line may go too
                     if waited:
                         self.waits += 1
                     return
                 waited = True
-                self._changed.clear()
                 await self._wait(delay if self._waiting[0] == ticket else None)
         except BaseException:
             if ticket in self._waiting:
                 self._waiting.remove(ticket)
                 heapq.heapify(self._waiting)
-                self._changed.set()
+                self._wake_all()
             raise
 
     def _expire(self, now: float) -> None:
@@ -213,14 +215,22 @@ class RequestBudget:
         excess = len(self._sent) - self.for_polling
         return max(0.0, self._sent[excess] + WINDOW_SECONDS - now)
 
+    def _wake_all(self) -> None:
+        for waker in self._wakers:
+            if not waker.done():
+                waker.set_result(None)
+        self._wakers.clear()
+
     async def _wait(self, delay: float | None) -> None:
         """Until `delay` passes or something changes (a request left the queue, a header came)."""
-        waiter = asyncio.ensure_future(self._changed.wait())
+        waker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._wakers.add(waker)  # before anything else runs: no change can slip past it
         sleeper = asyncio.ensure_future(self._sleep(delay)) if delay is not None else None
         try:
-            await asyncio.wait([t for t in (waiter, sleeper) if t is not None], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([t for t in (waker, sleeper) if t is not None], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (waiter, sleeper):
+            self._wakers.discard(waker)
+            for task in (waker, sleeper):
                 if task is not None and not task.done():
                     task.cancel()
 

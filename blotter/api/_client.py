@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import _errors as errors
-from ._auth import Credentials, ServerClock, TrueXAuth
+from ._auth import ServerClock, TrueXAuth
+from ._credentials import Credentials
+from ._defaults import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL, KNOWN_PREFIXES
 from ._budget import ORDER_ACTION, RequestBudget, current_priority, current_tag
 from .models import (
     Activity,
@@ -39,11 +41,8 @@ from .models import (
     VwapQuoteRequest,
 )
 
-DEFAULT_BASE_URL = "https://prod.truex.co"
-DEFAULT_API_PREFIX = "/api/v1"
-DEFAULT_API_VERSION = ApiVersion.V2026_01_23.value
 MAX_PAGE_SIZE = 100
-KNOWN_PREFIXES = ("/api/v1", "/v1/cefi")
+DONE_STATUSES = ("FILLED", "CANCELED", "REJECTED")  # an order in none of these may still change
 ORDER_PATHS = ("/orders", "/order")  # POST, PATCH and DELETE here change orders
 
 M = TypeVar("M", bound=BaseModel)
@@ -128,26 +127,38 @@ def _problem(body: Any) -> ProblemDetails:
 
 
 class _RowCache:
-    """Reuses the model of a row identical to one parsed before: an unchanged order in every poll
-    costs one dict comparison instead of a validation (measured: most of a 200-order poll). Safe
-    because models are never mutated; bounded, so a long session cannot grow it."""
+    """Reuses the model of a row identical to one in the previous answer of the same listing: an
+    unchanged order in every poll costs one dict comparison instead of a validation (measured: most
+    of a 200-order poll). Safe because models are never mutated.
 
-    def __init__(self, limit: int = 5_000) -> None:
+    Two generations: the rows of the last complete listing and those of the one being read.
+    `listing_done()` forgets what the new listing did not repeat, so an order that left the active
+    list is dropped at the next poll instead of staying until a size limit (a session left open all
+    day saw it grow by every order the desk ever placed). `limit` bounds a listing never finished."""
+
+    def __init__(self, limit: int = 20_000) -> None:
         self.limit = limit
-        self._rows: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {}
+        self._previous: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {}
+        self._current: dict[tuple[type, str], tuple[dict[str, Any], Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._previous.keys() | self._current.keys())
 
     def parse(self, model: type[M], row: Any) -> M:
         key = row.get("id") if isinstance(row, dict) else None
         if not isinstance(key, str):
             return model.model_validate(row)
-        hit = self._rows.get((model, key))
-        if hit is not None and hit[0] == row:
-            return hit[1]
-        parsed = model.model_validate(row)
-        if len(self._rows) >= self.limit:
-            self._rows.clear()
-        self._rows[(model, key)] = (row, parsed)
+        slot = (model, key)
+        hit = self._current.get(slot) or self._previous.get(slot)
+        parsed = hit[1] if hit is not None and hit[0] == row else model.model_validate(row)
+        if len(self._current) >= self.limit:
+            self._current.clear()
+        self._current[slot] = (row, parsed)
         return parsed
+
+    def listing_done(self) -> None:
+        """The listing was read to its end: what it did not list is gone."""
+        self._previous, self._current = self._current, {}
 
 
 class TrueXClient:
@@ -179,7 +190,9 @@ class TrueXClient:
         self.retry = retry or RetryPolicy()
         self.clock = clock or ServerClock()
         self.notices = Notices()
-        self._rows = _RowCache()
+        # Only the polled listings reuse models; a one-off read (an order's status, trades,
+        # activity) is parsed once and never asked again in the same form.
+        self._listings = {name: _RowCache() for name in ("orders", "quotes", "balances")}
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=TrueXAuth(credentials, self.clock, api_version),
@@ -323,7 +336,9 @@ class TrueXClient:
                 f"Unexpected {model.__name__} shape: {exc.error_count()} error(s)", method=method, path=path
             ) from None
 
-    def _page(self, model: type[M], response: Response, method: str, path: str) -> Page[M]:
+    def _page(
+        self, model: type[M], response: Response, method: str, path: str, cache: _RowCache | None = None
+    ) -> Page[M]:
         data = response.data
         if isinstance(data, dict):
             # A single object where a list was expected is accepted only if it is a valid row.
@@ -343,14 +358,16 @@ class TrueXClient:
                 page.bad_rows.append((row, f"no {model.__name__} field in it"))
                 continue
             try:
-                page.items.append(self._rows.parse(model, row))
+                page.items.append(cache.parse(model, row) if cache is not None else model.model_validate(row))
             except ValidationError as exc:
                 page.bad_rows.append((row, f"{exc.error_count()} invalid field(s): {_field_names(exc)}"))
         return page
 
-    async def _get_page(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> Page[M]:
+    async def _get_page(
+        self, model: type[M], path: str, params: dict[str, Any] | None = None, cache: _RowCache | None = None
+    ) -> Page[M]:
         response = await self.request("GET", path, params=params)
-        return self._page(model, response, "GET", self.path(path))
+        return self._page(model, response, "GET", self.path(path), cache)
 
     async def _send_one(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
         response = await self.request(method, path, **kwargs)
@@ -451,7 +468,11 @@ class TrueXClient:
     # --- market data ----------------------------------------------------------------------------
 
     async def quotes(self, *, instrument_id: str | None = None) -> Page[MarketQuote]:
-        return await self._get_page(MarketQuote, "/markets/quote", {"instrument_id": instrument_id})
+        cache = self._listings["quotes"]
+        page = await self._get_page(MarketQuote, "/markets/quote", {"instrument_id": instrument_id}, cache)
+        if instrument_id is None:
+            cache.listing_done()
+        return page
 
     async def vwap_quote(
         self, instrument_id: str, qty: Decimal, *, side: str = "BUY", qty_unit: str = "BASE"
@@ -483,13 +504,18 @@ class TrueXClient:
     async def active_orders_page(
         self, *, id: str | None = None, size: int | None = None, skip: int | None = None, cursor: str | None = None
     ) -> Page[Order]:
-        return await self._get_page(Order, "/orders/active", {"id": id, "size": size, "skip": skip, "cursor": cursor})
+        params = {"id": id, "size": size, "skip": skip, "cursor": cursor}
+        return await self._get_page(Order, "/orders/active", params, self._listings["orders"])
 
     async def active_orders(self, *, id: str | None = None) -> Page[Order]:
         """Every active order. v2024_01_01 answers in one array; v2026_01_23 may page it."""
         if not self.enveloped:
-            return await self.active_orders_page(id=id)
-        return await self.collect(self.active_orders_page, id=id)
+            page = await self.active_orders_page(id=id)
+        else:
+            page = await self.collect(self.active_orders_page, id=id)
+        if id is None:
+            self._listings["orders"].listing_done()
+        return page
 
     async def order_status(self, ref_id: str, id_type: IdType | str = IdType.EXCHANGE) -> Page[Order]:
         return await self._get_page(Order, f"/orders/status/{ref_id}", {"id_type": IdType(id_type).value})
@@ -507,6 +533,23 @@ class TrueXClient:
             query = json.dumps(query, separators=(",", ":"))
         params = {"query": query, "size": size, "skip": skip, "cursor": cursor}
         return await self._get_page(Order, "/orders/list", params)
+
+    async def done_orders(self) -> Page[Order]:
+        """Orders of the last 24 hours that are done: FILLED, CANCELED, REJECTED, every page.
+
+        The status filter's syntax is a reconstruction (reference §2.5, M): a server that refuses it
+        is asked again without a filter, and one that ignores it is filtered here; `notice` says so."""
+        query = {"columns": [{"name": "status", "filter": [{"$in": list(DONE_STATUSES)}]}]}
+        notice = None
+        try:
+            page = await self.collect(self.list_orders, query=query)
+        except errors.BadRequest:
+            page = await self.collect(self.list_orders)
+            notice = "the exchange refused the status filter: filtered here"
+        done = [order for order in page.items if order.status in DONE_STATUSES]
+        if len(done) < len(page.items) and notice is None:
+            notice = f"the exchange sent {len(page.items) - len(done)} orders that are not done: left out"
+        return Page(items=done, bad_rows=page.bad_rows, notice=page.notice or notice)
 
     async def trades(
         self,
@@ -561,7 +604,10 @@ class TrueXClient:
         self, *, asset_id: str | None = None, asset_name: str | None = None, client_id: str | None = None
     ) -> Page[Balances]:
         params = {"asset_id": asset_id, "asset_name": asset_name, "client_id": client_id}
-        return await self._get_page(Balances, "/balances", params)
+        cache = self._listings["balances"]
+        page = await self._get_page(Balances, "/balances", params, cache)
+        cache.listing_done()
+        return page
 
     async def transfers(self, *, transfer_id: str | None = None, asset_id: str | None = None) -> Page[Transfer]:
         return await self._get_page(Transfer, "/transfers", {"transfer_id": transfer_id, "asset_id": asset_id})

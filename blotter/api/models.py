@@ -13,11 +13,10 @@ Liberal in what they accept, honest about it:
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
-
-import json
 
 from pydantic import (
     AliasChoices,
@@ -32,6 +31,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ._defaults import NS_PER_DAY, NS_PER_SECOND  # noqa: F401 - re-exported: wire times are epoch nanoseconds
 
 # --- scalar types -------------------------------------------------------------------------------
 
@@ -55,9 +56,6 @@ NanoTime = Annotated[int, PlainSerializer(lambda v: str(v), return_type=str, whe
 Amount = Annotated[WireDecimal | None, BeforeValidator(_blank_is_none)]
 Nanos = Annotated[NanoTime | None, BeforeValidator(_blank_is_none)]
 Count = Annotated[int | None, BeforeValidator(_blank_is_none)]
-
-NS_PER_SECOND = 1_000_000_000
-NS_PER_DAY = 24 * 3600 * NS_PER_SECOND
 
 # An empty book side, as TrueX-written samples send it (i128 bounds scaled by 10^18).
 BID_SENTINEL = Decimal("-170141183460469231731.687303715884105728")
@@ -202,6 +200,7 @@ class WireModel(BaseModel):
         populate_by_name=True,
         coerce_numbers_to_str=True,
         use_enum_values=False,
+        defer_build=True,  # each model's validator is built on first use: not before the first frame
     )
 
     # input key (or "key[index]" for an item of a list) -> the raw text that did not parse
@@ -677,3 +676,13 @@ class ProblemDetails(WireModel):
     detail: str | None = None
     instance: str | None = None
     extensions: dict[str, Any] | None = None
+
+
+DASHBOARD_MODELS = (Asset, Instrument, MarketQuote, Order, Trade, Activity, Balances, Health, Pagination, ProblemDetails)
+
+
+def build_validators(models: tuple[type[WireModel], ...] = DASHBOARD_MODELS) -> None:
+    """Build now the validators `defer_build` leaves for first use. The dashboard calls this off the
+    event loop while its first frame is up, so that its first polls do not pay for it."""
+    for model in models:
+        model.model_rebuild()

@@ -1,4 +1,4 @@
-"""Exports of orders, trades, balances and quotes to CSV or JSON: one code path for the CLI and the UI.
+"""Exports of orders, trades, balances, quotes and positions to CSV or JSON: one code path for the CLI and the UI.
 
 Headless (no Textual). The CLI (`blotter export ...`) fetches the models and passes them here in
 time order; the dashboard (`e`) passes the models behind the focused pane's rows in the pane's view
@@ -6,7 +6,8 @@ order (filtered and sorted as shown). Either way the *models* are exported, neve
 
 * amounts are `Decimal`s written as plain decimal strings at full wire precision (`format(x, "f")`:
   no exponent, no rounding to display places, no thousands separators, never via float);
-  derived amounts (notional, fee, available, on hold, spread) are computed exactly;
+  derived amounts (notional, fee, available, on hold, spread) are computed exactly; positions are
+  computed by core.positions (average cost: its one rounding, to 18 decimals, is named in `rounded`);
 * ids are strings, exactly as received;
 * every timestamp is written twice: `<name>_ns`, the integer epoch nanoseconds as the wire has them
   (a string in JSON, so 19-digit values survive JavaScript), and `<name>`, the same instant as
@@ -36,12 +37,13 @@ from typing import Any, Literal
 
 from ..api.models import NS_PER_SECOND, Balances, MarketQuote
 from .format import wire_text
+from .positions import Position, PositionTotal
 from .reference import Catalog
-from .rows import BalanceRow, QuoteRow, balance_rows
+from .rows import BalanceRow, BalanceTotal, QuoteRow, balance_rows
 
 Kind = Literal["text", "decimal", "time"]
 FORMATS = ("csv", "json")
-KINDS = ("orders", "trades", "balances", "quotes")
+KINDS = ("orders", "trades", "balances", "quotes", "positions")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _WIDE = 100  # digits for derived amounts: a product of two wire decimals is never rounded
@@ -189,6 +191,49 @@ def quote_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
     )
 
 
+def position_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
+    """One row per instrument, then one total per quote asset (`row` says which). Unknown values are
+    empty (CSV) or null (JSON), never zero; `fees_complete` is false when a fill had no fee rate;
+    `rounded` names the values rounded to 18 decimals (see core.positions)."""
+    symbol, asset = _symbol(catalog), _asset(catalog)
+
+    def of(name: str, *, total: bool = True) -> Callable[[Any], Any]:
+        return lambda p: getattr(p, name) if total or isinstance(p, Position) else None
+
+    def is_total(p: Any) -> bool:
+        return isinstance(p, PositionTotal)
+
+    return (
+        ExportField("row", "text", lambda p: "total" if is_total(p) else "position"),
+        ExportField("window_start", "time", lambda p: p.since_ns),
+        ExportField("instrument_id", "text", of("instrument_id", total=False)),
+        ExportField("symbol", "text", lambda p: None if is_total(p) else symbol(p.instrument_id)),
+        ExportField("quote_asset_id", "text", lambda p: p.quote_asset_id),
+        ExportField("quote_asset", "text", lambda p: asset(p.quote_asset_id)),
+        ExportField("net_qty", "decimal", of("net_qty", total=False)),
+        ExportField("avg_cost", "decimal", of("avg_cost", total=False)),
+        ExportField("mid", "decimal", of("mid", total=False)),
+        ExportField("realized_pnl", "decimal", of("realized")),
+        ExportField("unrealized_pnl", "decimal", of("unrealized")),
+        ExportField("fees", "decimal", of("fees")),
+        ExportField("fees_complete", "text", lambda p: "true" if p.fees_complete else "false"),
+        ExportField("fills_without_fee_rate", "decimal", lambda p: Decimal(p.unknown_fees)),
+        ExportField("total_pnl", "decimal", of("total")),
+        ExportField("bought_qty", "decimal", of("bought_qty", total=False)),
+        ExportField("avg_buy_price", "decimal", of("avg_buy", total=False)),
+        ExportField("sold_qty", "decimal", of("sold_qty", total=False)),
+        ExportField("avg_sell_price", "decimal", of("avg_sell", total=False)),
+        ExportField("fills", "decimal", lambda p: Decimal(p.fills)),
+        ExportField("notional", "decimal", of("notional")),
+        ExportField("unreadable_fills", "decimal", lambda p: Decimal(p.unreadable_fills)),
+        ExportField("rounded", "text", lambda p: " ".join(sorted(_EXPORT_NAMES.get(n, n) for n in p.approximate))),
+    )
+
+
+_EXPORT_NAMES = {"realized": "realized_pnl", "unrealized": "unrealized_pnl", "total": "total_pnl",
+                 "avg_buy": "avg_buy_price", "avg_sell": "avg_sell_price"}
+
+
 def _on_hold(row: BalanceRow) -> Decimal | None:
     return _add(row.line.order_hold, row.line.transfer_hold)
 
@@ -210,6 +255,7 @@ FIELDS: dict[str, Callable[[Catalog | None], tuple[ExportField, ...]]] = {
     "trades": trade_fields,
     "balances": balance_fields,
     "quotes": quote_fields,
+    "positions": position_fields,
 }
 
 
@@ -217,6 +263,8 @@ def normalise(kind: str, items: Iterable[Any]) -> list[Any]:
     """The objects one row each, in the given order: `Balances` entities become one `BalanceRow`
     per asset line and `QuoteRow`s their `MarketQuote`; orders and trades pass through."""
     items = list(items)
+    if kind == "balances":  # the pane's total row is derived: a file of balances holds the balances
+        items = [item for item in items if not isinstance(item, BalanceTotal)]
     if kind == "balances" and any(isinstance(item, Balances) for item in items):
         rows: list[Any] = []
         for item in items:
@@ -329,7 +377,8 @@ def in_time_order(kind: str, items: Sequence[Any]) -> list[Any]:
 
 
 def since_filter(kind: str, items: Iterable[Any], since_ns: int | None) -> list[Any]:
-    """Trades at or after `since_ns`; orders created at or after it. Balances have no time."""
+    """Trades at or after `since_ns`; orders created at or after it. Balances have no time; positions
+    take their window when they are computed (`core.positions.day_window(since_ns=...)`)."""
     items = list(items)
     if since_ns is None:
         return items

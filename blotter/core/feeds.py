@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..api import RateLimited, RequestTag, request_priority
-from ..api.models import NS_PER_DAY
+from ..api._defaults import NS_PER_DAY
 
 
 class Clock(Protocol):
@@ -169,6 +169,7 @@ class Feed:
         self.poll_seconds = 0.0  # how long a poll takes, measured (a slow server is not a stale feed)
         self.notice: str | None = None
         self._stale = False
+        self._held: Freshness | None = None  # the health shown while paused
         self.clock: Clock = clock or SystemClock()
         self.backoff = backoff or Backoff()
         self.last_ok: float | None = None
@@ -190,6 +191,8 @@ class Feed:
         return not self._running.is_set()
 
     def pause(self) -> None:
+        if not self.paused:
+            self._held = self.health()  # paused by choice: the data does not go stale on screen
         self._running.clear()
 
     def resume(self) -> None:
@@ -280,6 +283,8 @@ class Feed:
         return self.interval + self.poll_seconds
 
     def health(self) -> Freshness:
+        if self.paused and self._held is not None:
+            return self._held
         if self.errors:
             return Freshness.FAILING
         age = self.age()
@@ -332,6 +337,9 @@ class FeedSet:
     def __len__(self) -> int:
         return len(self.feeds)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.feeds
+
     @property
     def paused(self) -> bool:
         return bool(self.feeds) and all(f.paused for f in self.feeds.values())
@@ -359,7 +367,9 @@ class FeedSet:
         """Stretch intervals so that every feed's requests fit in `per_minute`: the least important
         feed first (highest priority number), up to its `max_interval`, then the next. Returns
         True when any feed is paced. Each feed's cost is what one of its polls was measured to send."""
-        feeds = sorted(self.feeds.values(), key=lambda f: f.priority, reverse=True)
+        # A feed paused on its own (the done orders, while not shown) asks nothing: it takes no share.
+        feeds = sorted((f for f in self.feeds.values() if not f.paused or self.paused), key=lambda f: f.priority,
+                       reverse=True)
 
         def demand(feed: Feed, interval: float) -> float:
             return feed.requests_per_poll * 60.0 / interval

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
 
-from ..api.models import NS_PER_SECOND
+from ..api._defaults import NS_PER_SECOND
 
 DEFAULT_PLACES = 8
 UNREADABLE_SHOWN = 20  # characters of an unreadable value shown in a cell (the detail shows it all)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
 from ..api.models import NS_PER_DAY, Balances, BalanceLine, MarketQuote, Order, PriceLevel, Trade
 from .format import TimeFormat, fmt_amount, fmt_bps, fmt_derived, unreadable_text, wire_text
 from .order_times import OrderTimes
 from .reference import Catalog
-from .store import Cell, Column, KeyedStore, Row, TradeStore
+from .store import TOTAL_PREFIX, Cell, Column, KeyedStore, Row, TotalsLastStore, TradeStore
 from .trade_records import TradeCompactor, TradeRecord
 
 R = "right"
@@ -39,6 +39,7 @@ ORDER_COLUMNS = (
     Column("tif", "TIF", 3, priority=5),
     Column("id", "Order id", 8, kind=ID, priority=6),
     Column("external_id", "External id", 11, priority=7, max_width=36),
+    Column("client", "Client", 6, kind=ID, priority=3),  # shown (after Side) when the panes hold several clients
 )
 
 TRADE_COLUMNS = (
@@ -52,11 +53,13 @@ TRADE_COLUMNS = (
     Column("liq", "Liq", 3, priority=4),
     Column("order_id", "Order id", 8, kind=ID, priority=6),
     Column("external_id", "External id", 11, priority=7, max_width=36),
+    Column("client", "Client", 6, kind=ID, priority=3),
 )
 
 BALANCE_COLUMNS = (
     Column("asset", "Asset", 5, kind=ID, priority=0, frozen=True),
     Column("total", "Total", 5, R, kind=N, priority=0),
+    Column("value", "Value", 5, R, kind=N, priority=1),  # at mid, in the quote asset (the total row names it)
     Column("available", "Available", 9, R, kind=N, priority=1),
     Column("hold", "On hold", 7, R, kind=N, priority=2),
     Column("unsettled", "Unsettled", 9, R, kind=N, priority=3),
@@ -72,6 +75,7 @@ QUOTE_COLUMNS = (
     Column("bps", "Bps", 3, R, kind=N, priority=4),
     Column("last", "Last", 4, R, kind=N, priority=1),
     Column("last_qty", "Last qty", 8, R, kind=N, priority=4),
+    Column("trail", "Mid 15m", 7, priority=5),  # a sparkline from the polls already made
 )
 
 ORDER_TIME = next(i for i, c in enumerate(ORDER_COLUMNS) if c.key == "time")
@@ -206,6 +210,7 @@ def order_row(order: Order, display: Display) -> Row:
         text_cell(info.tif, unread.get("order_info.tif")),
         Cell(order.id),
         text_cell(order.external_id, unread.get("external_id")),
+        text_cell(info.client_id, unread.get("order_info.client_id")),
     )
 
 
@@ -255,6 +260,7 @@ def trade_row(trade: Trade | TradeRecord, display: Display | Catalog) -> Row:
         Cell(liq, "maker" if liq == "MAKER" else ""),
         Cell(trade.order_id or ""),
         text_cell(trade.external_id, unread.get("external_id")),
+        text_cell(trade.client_id, unread.get("client_id")),
     )
 
 
@@ -297,17 +303,55 @@ def trades_store(
 
 @dataclass(frozen=True)
 class BalanceRow:
+    """One asset of one client. `value`: the balance at mid in `value_asset` (None: unknown, and
+    `value_note` says why: no quote, an empty book side, no instrument)."""
+
     client_id: str
     line: BalanceLine
     many_clients: bool = False
+    value: Decimal | None = None
+    value_asset: str | None = None
+    value_note: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.client_id}:{self.line.asset_id}"
 
 
-def balance_row(row: BalanceRow, display: Display | Catalog) -> Row:
+@dataclass(frozen=True)
+class BalanceTotal:
+    """The balances' total value in `asset`: the sum of the values known; `unknown` lists the assets
+    left out (they could not be valued), so the total never pretends to be whole."""
+
+    asset: str | None
+    total: Decimal
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{TOTAL_PREFIX}value"
+
+
+def _value_cell(value: Decimal | None, note: str, places: int) -> Cell:
+    if value is None:
+        return Cell(note or "unknown", "unknown", None)
+    return Cell(fmt_amount(value, places), "", value)
+
+
+def balance_total_row(total: BalanceTotal, catalog: Catalog) -> Row:
+    name = catalog.asset_name(total.asset) if total.asset else "?"
+    value = fmt_amount(total.total, catalog.asset_places(total.asset, total.total, column="value"))
+    if total.unknown:
+        value += " + " + ", ".join(catalog.asset_name(a) for a in total.unknown) + " unknown"
+    blank = Cell("", "", None)
+    return (Cell(f"Total {name}", "", None), blank,
+            Cell(value, "unknown" if total.unknown else "", total.total), blank, blank, blank)
+
+
+def balance_row(row: BalanceRow | BalanceTotal, display: Display | Catalog) -> Row:
     catalog = as_display(display).catalog
+    if isinstance(row, BalanceTotal):
+        return balance_total_row(row, catalog)
     line = row.line
     unread = line.unreadable
     asset = line.asset_id
@@ -318,6 +362,7 @@ def balance_row(row: BalanceRow, display: Display | Catalog) -> Row:
     return (
         Cell(name),
         amount_cell(line.balance, catalog.asset_places(asset, line.balance, column="total"), unread.get("balance")),
+        _value_cell(row.value, row.value_note, catalog.asset_places(row.value_asset, row.value, column="value")),
         amount_cell(line.available, catalog.asset_places(asset, line.available, column="available"),
                     unread.get("balance") or holds_raw),
         amount_cell(line.on_hold, catalog.asset_places(asset, line.on_hold, column="hold"), holds_raw),
@@ -339,13 +384,15 @@ def fee_summary(entities: Iterable[Balances]) -> str:
     return f"fees hold {fmt_derived(hold, 2)} · unsettled fees {fmt_derived(unsettled, 2)}"
 
 
-def balances_store(display: Display | Catalog | None = None) -> KeyedStore[BalanceRow]:
+def balances_store(display: Display | Catalog | None = None) -> KeyedStore[BalanceRow | BalanceTotal]:
+    """Fed with the balance rows, then the total row (`BalanceTotal`), which stays last."""
     display = as_display(display)
-    return KeyedStore(
+    return TotalsLastStore(
         BALANCE_COLUMNS,
         key=lambda r: r.key,
         render=lambda r: balance_row(r, display),
-        fingerprint=lambda r: (r.line, r.many_clients, tuple(r.line.unreadable.items())),
+        fingerprint=lambda r: r if isinstance(r, BalanceTotal) else (
+            r.line, r.many_clients, tuple(r.line.unreadable.items()), r.value, r.value_asset, r.value_note),
     )
 
 
@@ -360,6 +407,7 @@ class QuoteRow:
     bid_move: str = ""
     ask_move: str = ""
     last_move: str = ""
+    trail: str = ""  # the mid over the last 15 minutes (core.mid_history)
 
     @property
     def key(self) -> str:
@@ -417,10 +465,15 @@ def _side_cells(level: PriceLevel | None, side: str, pp: int, qp: int, move: str
     return _price_cell(level.price, pp, move), amount_cell(level.qty, qp, level.unreadable.get("qty"))
 
 
+HALF = Decimal("0.5")
+_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # a sum and a half of wire decimals never round in it
+
+
 def mid_of(quote: MarketQuote) -> Decimal | None:
-    """The mid of a two-sided book; None when a side is empty."""
+    """(best bid + best ask) / 2, exact; None when a side is empty (the wire model reads a sentinel,
+    zero or negative price as no price)."""
     bid, ask, _ = _prices(quote)
-    return (bid + ask) / 2 if bid is not None and ask is not None else None
+    return _WIDE.multiply(_WIDE.add(bid, ask), HALF) if bid is not None and ask is not None else None
 
 
 def quote_row(row: QuoteRow, display: Display | Catalog) -> Row:
@@ -448,6 +501,7 @@ def quote_row(row: QuoteRow, display: Display | Catalog) -> Row:
         Cell(fmt_bps(bps), "", bps),
         _price_cell(last, pp, row.last_move),
         amount_cell(last_qty, qp),
+        Cell(row.trail, "trail", None),
     )
 
 
@@ -457,6 +511,6 @@ def quotes_store(display: Display | Catalog | None = None) -> KeyedStore[QuoteRo
         QUOTE_COLUMNS,
         key=lambda r: r.key,
         render=lambda r: quote_row(r, display),
-        fingerprint=lambda r: (r.quote, r.bid_move, r.ask_move, r.last_move),
+        fingerprint=lambda r: (r.quote, r.bid_move, r.ask_move, r.last_move, r.trail),
         sort_column=0,
     )

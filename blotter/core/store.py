@@ -127,6 +127,7 @@ class KeyedStore(Generic[T]):
         self.sort_column = sort_column
         self.sort_reverse = sort_reverse
         self.filter_text = ""
+        self.scope: Callable[[T], bool] | None = None  # e.g. one client's rows only (the trader's choice)
         self.unreadable: set[Key] = set()  # rows with a value that did not parse (shown marked)
 
     def _display(self, item: T) -> Row:
@@ -162,8 +163,11 @@ class KeyedStore(Generic[T]):
 
     @property
     def total(self) -> int:
-        """Rows held."""
-        return len(self.items)
+        """Rows held (in the scope, when there is one)."""
+        if self.scope is None:
+            return len(self.items)
+        scope = self.scope
+        return sum(1 for item in self.items.values() if scope(item))
 
     @property
     def matching(self) -> int:
@@ -211,6 +215,8 @@ class KeyedStore(Generic[T]):
     def _merge(self, item: T, diff: Diff, seen: set[Key]) -> None:
         key = self._key(item)
         seen.add(key)
+        if self.items.get(key) is item:
+            return  # the client handed back the very model of an unchanged row: nothing to compare
         fingerprint = self._fingerprint(item)
         old_print = self._prints.get(key, _MISSING)
         if old_print is _MISSING:
@@ -279,7 +285,16 @@ class KeyedStore(Generic[T]):
             return self.set_sort(column, not self.sort_reverse)
         return self.set_sort(column, False)
 
+    def set_scope(self, scope: Callable[[T], bool] | None) -> Diff:
+        """Only the rows `scope` keeps are in the view (None: all); the trader's filter applies on top."""
+        self.scope = scope
+        return Diff(view_changed=self._rebuild_view())
+
     def _filtered(self, keys: Iterable[Key]) -> Iterable[Key]:
+        scope = self.scope
+        if scope is not None:
+            items = self.items
+            keys = (k for k in keys if scope(items[k]))
         needle = self.filter_text.casefold()
         if not needle:
             return keys
@@ -308,6 +323,18 @@ class KeyedStore(Generic[T]):
 
 _MISSING = object()
 UNREADABLE = "unreadable"  # the style token of a cell whose value did not parse
+
+
+TOTAL_PREFIX = "total:"
+
+
+class TotalsLastStore(KeyedStore[T]):
+    """A pane with total rows (keyed "total:..."): they stay below the other rows whatever the sort
+    or filter (positions per quote asset; the balances' value)."""
+
+    def _compute_view(self) -> list[Key]:
+        view = super()._compute_view()
+        return [k for k in view if not k.startswith(TOTAL_PREFIX)] + [k for k in view if k.startswith(TOTAL_PREFIX)]
 
 
 class TradeStore(KeyedStore[T]):
@@ -442,7 +469,7 @@ class TradeStore(KeyedStore[T]):
             matching += 1
             if len(keys) < self.cap:
                 keys.append(key)
-            elif not self.filter_text:
+            elif not self.filter_text and self.scope is None:
                 matching = len(self.items)
                 break
         self._matching = matching

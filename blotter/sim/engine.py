@@ -261,6 +261,7 @@ class Exchange:
             for spec in LISTED:
                 self._list(spec)
         self._crosses = 0
+        self._net: dict[str, Decimal] = {}  # instrument id -> our user's net filled quantity (BUY +, SELL -)
         self.orders: dict[str, SimOrder] = {}
         self.by_external: dict[tuple[str, str], str] = {}
         self.trades: list[Trade] = []  # ascending timestamp
@@ -817,6 +818,9 @@ class Exchange:
         else:
             self._adjust(account.balances, base, -qty)
             self._adjust(account.balances, quote, notional - fee)
+        if order.client_id == self.user_id:
+            self._net[order.instrument_id] = self._net.get(order.instrument_id, Decimal(0)) + (
+                qty if order.side == "BUY" else -qty)
         order.executed += qty
         order.notional += notional
         order.updated = ts
@@ -1025,14 +1029,25 @@ class Exchange:
             return self.orders[ids[0]].to_model(), self.orders[ids[1]].to_model()
 
     def _demo_flow(self) -> None:
-        """Another application of the same client places and cancels orders now and then."""
+        """Another application of the same client places and cancels orders now and then.
+
+        Of the orders it places near the market, one on an instrument where the client holds a net
+        position (from its fills since start) takes the other side instead, at the opposite touch
+        (marketable, so it fills on the next tick): the client then trades both ways on every
+        instrument, realizing P&L, while fills of its resting orders keep positions open. The
+        random draws are the same as before; only that order's side and price differ."""
         rng = self.rng
         roll = rng.random()
         if roll < 0.25:
             market = list(self.markets.values())[rng.randrange(len(self.markets))]
             info = self._resting_info(market, self.user_id)
             if rng.random() < 0.3:  # some close to the market, so they fill
-                info = info.model_copy(update={"price": market.bid if info.side == "BUY" else market.ask})
+                net = self._net.get(market.instrument.id, Decimal(0))
+                if net:  # reduce the position: sell at the bid when long, buy at the ask when short
+                    side = "SELL" if net > 0 else "BUY"
+                    info = info.model_copy(update={"side": side, "price": market.bid if side == "SELL" else market.ask})
+                else:
+                    info = info.model_copy(update={"price": market.bid if info.side == "BUY" else market.ask})
             self.create_order(f"flow-{self.steps}-{rng.randrange(10**6)}", info, parent_id="2")
         elif roll < 0.35:
             live = [o for o in self.orders.values() if o.status == "ACTIVE" and o.parent_id == "2"]

@@ -13,56 +13,71 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.color import Color
-from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from ..api import Page, TrueXClient, TrueXError, Unauthorized, request_priority
-from ..api.models import NS_PER_DAY, NS_PER_SECOND, Order
-from ..config import Settings, state_dir, unauthorized_help
-from ..core.audit_trail import AuditLog
-from ..core.dashboard import PANES, Dashboard, Poll
+# Only what the first frame needs is imported here; the settings (pydantic), the HTTP stack, the wire
+# models, the main screen and the order dialogs load while the first frame is on screen (see `_load`).
+from ..api._defaults import NS_PER_DAY, NS_PER_SECOND
+from ..api._errors import ConfigError, TrueXError, Unauthorized
 from ..core.feeds import Backoff, Clock, FeedSet, SystemClock
-from ..core.local_orders import LocalOrders
-from ..core.order_actions import OrderService
+from ..core.panes import PANES
 from ..core.preferences import Preferences, load_preferences, save_preferences
-from ..core.reference import Catalog
-from ..core.store import KeyedStore, TradeStore
-from .commands import BlotterCommands, DeskThemes
-from .exporting import Exporter, Told
-from .main_screen import MainScreen
-from .notifications import Notifications
-from .order_entry import OrderEntry
-from .screens.help import HelpScreen
+from ..paths import state_dir
+from .loading import LoadingScreen
 from .terminal import guard_the_exit, install_signal_handlers, terminal_hung_up
 from .themes import BUILTIN, VARIABLE_DEFAULTS, packaged_theme_files, theme_from_file
-from .widgets.bars import HeaderBar, StatusLine
-from .widgets.live_table import LiveTable
+
+if TYPE_CHECKING:
+    from ..api import TrueXClient
+    from ..core.alerts import AlertSpec, Fired
+    from .screens.alerts import AlertsScreen
+    from ..api.models import Order
+    from ..config import Settings
+    from ..core.dashboard import Poll
+    from ..core.reference import Catalog
+    from ..core.store import KeyedStore, TradeStore
+    from .exporting import Told
+    from .main_screen import MainScreen
+    from .widgets.live_table import LiveTable
+
+
+def _commands() -> type:
+    from .commands import BlotterCommands  # the palette's fuzzy matcher: loaded when first opened
+
+    return BlotterCommands
+
 
 __all__ = ["PANES", "BlotterApp", "create_app"]
 
 log = logging.getLogger(__name__)
 
 ORDER_TIME_PRIORITY = 5  # activity lookups for order times wait behind every feed
+# The feeds are planned to this share of the polling budget: start-up reads (clock, reference data,
+# clients) and order-time lookups also count in the exchange's minute, and a window filled to the
+# last request holds the orders poll until the oldest one ages out.
+POLLING_SHARE = 0.9
 # The footer shows `? Help` first, then these, as many as the width holds (all are in help and the palette).
 FOOTER_RANKING = (
     "app.help", "order.new", "order.cancel", "order.modify", "pane.filter", "app.quit", "order.details",
-    "order.cancel_all", "feeds.pause", "pane.sort", "pane.export", "pane.maximize", "app.theme",
-    "app.screenshot", "pane.orders", "pane.trades", "pane.quotes", "pane.balances",
+    "quotes.buy", "quotes.sell", "order.cancel_all", "orders.done", "quotes.alert", "feeds.pause", "pane.sort", "pane.export", "pane.maximize", "app.theme",
+    "app.screenshot", "pane.orders", "pane.trades", "pane.quotes", "pane.balances", "pane.positions",
 )
 
 
 class BlotterApp(App[int]):
     CSS_PATH = "blotter.tcss"
     TITLE = "blotter"
-    COMMANDS = {BlotterCommands}  # instead of Textual's system commands (see commands.py)
+    COMMANDS = {_commands}  # instead of Textual's system commands (see commands.py)
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
@@ -78,15 +93,25 @@ class BlotterApp(App[int]):
         Binding("c", "cancel_order", "Cancel", show=False, id="order.cancel"),
         Binding("C", "cancel_all", "Cancel all in view", show=False, id="order.cancel_all"),
         Binding("enter", "order_detail", "Order detail", show=False, id="order.details"),
+        Binding("h", "toggle_done", "Done orders", show=False, id="orders.done"),
+        # Mirror the quote row: the bid on the left, the ask on the right.
+        Binding("right_square_bracket", "trade_quote('BUY')", "Buy at ask", id="quotes.buy"),
+        Binding("left_square_bracket", "trade_quote('SELL')", "Sell at bid", id="quotes.sell"),
+        Binding("a", "set_alert", "Set price alert", show=False, id="quotes.alert"),
+        Binding("A", "show_alerts", "Price alerts…", show=False, id="alerts.list"),
+        Binding("u", "choose_client", "Choose client…", show=False, id="clients.choose"),
+        Binding("o", "choose_columns", "Columns…", show=False, id="pane.columns"),
     ]
 
     def __init__(
         self,
-        client: TrueXClient,
+        client: TrueXClient | None = None,
         settings: Settings | None = None,
         *,
+        connect: Callable[[], tuple[Settings, TrueXClient]] | None = None,
         catalog: Catalog | None = None,
         environment: str | None = None,
+        theme: str | None = None,
         clock: Clock | None = None,
         start_feeds: bool = True,
         backoff: Backoff | None = None,
@@ -94,24 +119,28 @@ class BlotterApp(App[int]):
         audit_path: Path | None = None,
         preferences_path: Path | None = None,
     ) -> None:
+        """With a `client`, the app is whole at once (tests). With `connect` instead, it draws its
+        first frame, then reads the settings and makes the client (`connect` returns both) and
+        everything that needs pydantic or the HTTP stack. `theme` (the --theme flag) beats the
+        theme remembered from the last session."""
         super().__init__()
+        if client is None and connect is None:
+            raise TypeError("give a client or a way to connect")
         self.client = client
-        self.settings = settings or Settings()
-        self.environment = (environment or self.settings.environment_label).upper()
+        self.environment = (environment or "").upper()  # the settings' label, once read, when not given
         self.clock: Clock = clock or SystemClock()
         self.handle_signals = handle_signals
         self.start_feeds = start_feeds
+        self.startup_error: BaseException | None = None  # why `connect` failed; the app then exits
+        self._given_environment = environment
+        self._flag_theme = theme
+        self._connect = connect
+        self._catalog = catalog
         self._catalog_given = catalog is not None
+        self._audit_path = audit_path
         self._backoff = backoff or Backoff()
-        self.dashboard = Dashboard(self.settings, self.clock, catalog=catalog)
+        self._main: MainScreen | None = None
         self.feeds = FeedSet()
-        self.local_orders = LocalOrders(self.clock.monotonic)
-        self.notices = Notifications(self, self._show_event, self.dashboard.display.times, bell=self.settings.bell)
-        self.order_service = OrderService(client, AuditLog(audit_path or state_dir() / "audit.jsonl"))
-        self.order_entry = OrderEntry(self, client, self.order_service, self.dashboard, self.local_orders,
-                                      self.notices, self.settings, self._show_local)
-        self.exporter = Exporter(self.settings.resolve_export_dir, self.clock.now_ns)
-        self._main = MainScreen(self.dashboard.stores, self.dashboard.subtitle, FOOTER_RANKING)
         self.ready = False  # the catalog is loaded and the feeds are running
         self.unauthorized: str | None = None  # what to check, after a 401
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
@@ -122,7 +151,50 @@ class BlotterApp(App[int]):
         self.preferences = load_preferences(preferences_path) if preferences_path else Preferences()
         self.desk_themes: list[str] = []  # ours (shipped and the trader's files), cycled by `t`
         self.theme_errors: list[str] = []
-        self._load_themes()
+        self._register_themes(packaged_theme_files())
+        self._choose_theme(self.preferences.theme)  # the first frame's guess; settings decide in `_configure`
+        if client is not None:
+            if settings is None:
+                from ..config import Settings
+
+                settings = Settings()
+            self._configure(settings)
+            self._assemble(client)
+
+    def _configure(self, settings: Settings) -> None:
+        """What the settings decide: the environment's label, the trader's theme files, the theme."""
+        self.settings = settings
+        self.environment = (self._given_environment or settings.environment_label).upper()
+        self._register_themes(Path(p).expanduser() for p in settings.theme_files)
+        self._choose_theme(self._flag_theme, self.preferences.theme_for(settings.theme), settings.theme)
+
+
+    def _assemble(self, client: TrueXClient) -> None:
+        """Make the parts the app composes (they need the client, the models and the dialogs)."""
+        from ..core.alerts import ALERTS_FILE, load_alerts
+        from ..core.audit_trail import AuditLog
+        from ..core.dashboard import Dashboard
+        from ..core.local_orders import LocalOrders
+        from ..core.order_actions import OrderService
+        from .exporting import Exporter
+        from .main_screen import MainScreen
+        from .notifications import Notifications
+        from .order_entry import OrderEntry
+
+        self.client = client
+        self.alerts_path = state_dir() / ALERTS_FILE
+        self.dashboard = Dashboard(self.settings, self.clock, catalog=self._catalog, client_id=self.home_client)
+        self.local_orders = LocalOrders(self.clock.monotonic)
+        self.notices = Notifications(self, self._show_event, self.dashboard.display.times, bell=self.settings.bell)
+        self.order_service = OrderService(client, AuditLog(self._audit_path or state_dir() / "audit.jsonl"))
+        self.order_entry = OrderEntry(self, client, self.order_service, self.dashboard, self.local_orders,
+                                      self.notices, self.settings, self._show_local)
+        self.exporter = Exporter(self.settings.resolve_export_dir, self.clock.now_ns)
+        loaded = load_alerts(self.alerts_path, self.dashboard.display.times.zone)
+        self.alert_book = loaded.book
+        if loaded.problem:
+            self.startup_warnings.append(loaded.problem)
+        self._main = MainScreen(self.dashboard.stores, self.dashboard.subtitle, FOOTER_RANKING, self.dashboard.title)
 
     # --- the parts, for the dialogs, the commands and the tests ---------------------------------
 
@@ -140,6 +212,7 @@ class BlotterApp(App[int]):
 
     @property
     def main(self) -> MainScreen:
+        assert self._main is not None, "the app is not assembled yet"
         return self._main
 
     def table(self, name: str) -> LiveTable:
@@ -149,18 +222,29 @@ class BlotterApp(App[int]):
     def selected_order(self) -> Order | None:
         """The order highlighted in the orders pane, only while its row is on screen: an action
         never reaches a row the trader cannot see."""
-        return self.dashboard.order(self.main.selected_key("orders"))
+        view = self.main.orders_view
+        return self.dashboard.order(self.main.selected_key(view), view)
 
     @property
-    def client_id(self) -> str | None:
-        """The client this blotter trades for: the setting, else the key's user id."""
+    def home_client(self) -> str | None:
+        """The trader's own client: the setting, else the key's user id."""
         client_id = self.settings.client_id or self.settings.user_id
-        if client_id is None and self.client.credentials is not None:
+        if client_id is None and self.client is not None and self.client.credentials is not None:
             client_id = self.client.credentials.user_id
         return client_id
 
+    @property
+    def client_id(self) -> str | None:
+        """The client the panes show and new orders are for (`u` chooses, when the key can act for
+        several); None: every client (new orders are then the trader's own)."""
+        if self._main is None:
+            return self.home_client
+        return self.dashboard.scope
+
     def command_bindings(self) -> list[Binding]:
         """Every action, for the palette and the help overlay (one source: the bindings)."""
+        from .main_screen import MainScreen
+
         bindings = [*MainScreen.BINDINGS, *self.BINDINGS]
         return [b for b in bindings if isinstance(b, Binding) and b.id != "app.palette"]
 
@@ -181,9 +265,49 @@ class BlotterApp(App[int]):
     # --- start --------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        return self._main
+        if self._main is not None:
+            return self._main
+        return LoadingScreen(self.environment)
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            install_signal_handlers(self._leave)
+            self.set_interval(1.0, self._exit_if_terminal_gone, name="terminal-watch")
+        if self._main is None:
+            self.call_after_refresh(self._load)  # the first frame is on screen: load the rest
+        else:
+            self._begin()
+
+    @work(thread=True, exit_on_error=False, name="load")
+    def _load(self) -> None:
+        """Read the settings, import the heavy parts and make the client beside the first frame."""
+        assert self._connect is not None
+        try:
+            from . import exporting, main_screen, order_entry  # noqa: F401 - imported here, off the event loop
+            from ..api.models import build_validators
+            from ..core import dashboard, order_actions  # noqa: F401
+
+            build_validators()
+            settings, client = self._connect()
+        except Exception as error:  # bad settings, or the demo exchange did not start: said once the screen is gone
+            self.startup_error = error
+            self.call_from_thread(self.exit, return_code=2 if isinstance(error, ConfigError) else 1)
+            return
+        self.call_from_thread(self._loaded, settings, client)
+
+    def _loaded(self, settings: Settings, client: TrueXClient) -> None:
+        self._configure(settings)
+        self._assemble(client)
+        self.push_screen(self.main)  # over the outline (switching away from the base screen is not allowed)
+        self._begin()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Until the dashboard is on screen only help and quit do anything."""
+        if self._main is None and action not in ("quit", "help"):
+            return False
+        return True
+
+    def _begin(self) -> None:
         if self.settings.bindings:
             self.set_keymap(self.settings.bindings)
         for warning in [*self.startup_warnings, *self.settings.notes]:
@@ -193,20 +317,17 @@ class BlotterApp(App[int]):
         if self.settings.theme not in self.available_themes:
             self.notify(f"Unknown theme {self.settings.theme!r}; using {self.theme}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.call_after_refresh(self.apply_columns)  # the saved choices, before the first data
         self.refresh_bars()
         self.set_interval(1.0, self.refresh_bars, name="status-tick")
         self.run_worker(self._startup(), name="startup", group="startup", exit_on_error=False)
-        if self.handle_signals:
-            install_signal_handlers(self._leave)
-            self.set_interval(1.0, self._exit_if_terminal_gone, name="terminal-watch")
 
     async def _startup(self) -> None:
         attempt = 0
         while not self._catalog_given:
             try:
                 await self.client.sync_clock()  # any answer carries a Date, a degraded one too
-                instruments = await self.client.instruments()
-                assets = await self.client.assets()
+                instruments, assets = await asyncio.gather(self.client.instruments(), self.client.assets())
             except TrueXError as error:
                 attempt += 1
                 delay = self._backoff.delay(attempt, 1.0, getattr(error, "retry_after", None))
@@ -217,9 +338,82 @@ class BlotterApp(App[int]):
             self.dashboard.take_reference(instruments.items, assets.items,
                                           len(instruments.bad_rows) + len(assets.bad_rows))
             break
+        await self._learn_clients()
+        self.apply_columns()
         self.refresh_bars()
         if self.start_feeds:
             self.start_polling()
+
+    async def _learn_clients(self) -> None:
+        """Which clients the key can act for (`/clients`); with several, `u` chooses."""
+        try:
+            listed = await self.client.clients()
+        except TrueXError as error:  # not fatal: the blotter shows the trader's own client
+            log.info("clients not listed: %s", error)
+            return
+        self.dashboard.clients = listed.items
+        if self.dashboard.several_clients:
+            self.notify(f"This key acts for {len(listed.items)} clients; you see {self.dashboard.client_label()}. "
+                        "u chooses another, or all.", title="Clients", timeout=8)
+        self.refresh_bars()
+
+    def action_choose_client(self) -> None:
+        if not self.dashboard.several_clients:
+            self.notify(f"This key acts for one client: {self.client_id or self.home_client or '-'}", timeout=4)
+            return
+        from textual.command import CommandPalette
+
+        from .commands import ClientChoices
+
+        self.push_screen(CommandPalette(providers=[ClientChoices], placeholder="Show which client…"))
+
+    def choose_client(self, client_id: str | None) -> None:
+        """The panes show this client (None: all); new orders are for it; balances are asked anew."""
+        for pane, diff in self.dashboard.set_scope(client_id).items():
+            self.main.apply(pane, diff)
+        self.apply_columns()
+        if "balances" in self.feeds:
+            self.feeds["balances"].poke()
+        self.refresh_bars()
+        self.notify(f"Showing {self.dashboard.client_label()}", timeout=3)
+
+    def pane_columns(self, name: str) -> list[str]:
+        """The columns pane `name` shows: the trader's saved choice (default: all), without the
+        Client column, which the blotter adds itself, after Side, only while all clients are shown."""
+        keys = self.preferences.columns_for(name) or [c.key for c in self.stores[name].columns]
+        keys = [key for key in keys if key != "client"]
+        if self.dashboard.scope is None and any(c.key == "client" for c in self.stores[name].columns):
+            keys.insert(keys.index("side") + 1 if "side" in keys else min(1, len(keys)), "client")
+        return keys
+
+    def apply_columns(self) -> None:
+        """Every pane's columns (see `pane_columns`)."""
+        for name in (*PANES, "done"):
+            try:
+                self.table(name).set_column_choice(self.pane_columns(name))
+            except NoMatches:  # not composed yet: `_startup` applies them again
+                return
+
+    def action_choose_columns(self) -> None:
+        """`o`: the column picker for the pane the trader is on; the choice is saved per pane."""
+        from .screens.columns import ColumnPicker, picker_columns
+
+        name = self.main.pane
+        store = self.stores[name]
+        columns = [column for column in store.columns if column.key != "client"]
+        shown = [key for key in self.table(name).column_choice if key != "client"]
+        picker = ColumnPicker(self.main.pane_title(name), picker_columns(columns, shown),
+                              [column.key for column in columns])
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys is None:
+                return
+            default = keys == [column.key for column in columns]
+            self.preferences = self.preferences.with_columns(name, None if default else keys)
+            self.apply_columns()
+            self._save_preferences("column choice")
+
+        self.push_screen(picker, chosen)
 
     def build_feeds(self) -> FeedSet:
         self.feeds = self.dashboard.build_feeds(self.client, lambda: self.client_id, self._on_data,
@@ -229,6 +423,7 @@ class BlotterApp(App[int]):
     def start_polling(self) -> None:
         if not len(self.feeds):
             self.build_feeds()
+        self._hold_done()
         for feed in self.feeds:
             self.run_worker(feed.run(), name=f"feed:{feed.name}", group="feeds", exit_on_error=False)
         self.run_worker(self._look_up_order_times(), name="order-times", group="order-times", exit_on_error=False)
@@ -240,6 +435,8 @@ class BlotterApp(App[int]):
         dashboard = self.dashboard
         if name == "health":
             poll = dashboard.take_health(data)
+        elif name == "done":
+            poll = dashboard.take_done(data.items, len(data.bad_rows), data.notice)
         elif name == "orders":
             poll = dashboard.take_orders(self.local_orders.merge(data.items), len(data.bad_rows))
         else:
@@ -247,10 +444,14 @@ class BlotterApp(App[int]):
                     "balances": dashboard.take_balances}[name]
             poll = take(data.items, len(data.bad_rows))
         self._draw(name, poll)
+        if name == "quotes" and (fired := self.alert_book.observe(data.items, self.clock.now_ns())):
+            self._alerts_fired(fired)
 
     def _draw(self, name: str, poll: Poll) -> None:
-        if name in PANES:
+        if name in self.stores:
             self.main.apply(name, poll.diff)
+        for pane, diff in poll.others.items():
+            self.main.apply(pane, diff)
         for pane, diff in self.dashboard.realigned().items():
             self.main.apply(pane, diff)
         if poll.new_trades:
@@ -263,9 +464,11 @@ class BlotterApp(App[int]):
             self.refresh_bars()
 
     def _show_local(self, order: Order) -> None:
-        """Show the exchange's answer to an order action at once; the next poll reconciles it."""
+        """Show the exchange's answer to an order action at once, selected (the trader sees the order
+        they just placed or changed); the next poll reconciles it."""
         self.local_orders.show(order)
         self.main.apply("orders", self.stores["orders"].upsert([order]))
+        self.table("orders").select_key(order.id)
 
     def _show_event(self, text: str) -> None:
         self.main.show_event(text)
@@ -273,6 +476,8 @@ class BlotterApp(App[int]):
     async def _look_up_order_times(self) -> None:
         """Orders the exchange sent without a time get the first event of their activity trail,
         asked in batches behind every feed; until then they show when first seen, marked `~`."""
+        from ..api import request_priority
+
         times = self.dashboard.order_times
         while True:
             await self._times_wanted.wait()
@@ -303,6 +508,8 @@ class BlotterApp(App[int]):
     def _note_unauthorized(self, error: BaseException) -> None:
         """A 401 says what to check (key id, secret, prefix, clock), once, on screen."""
         if isinstance(error, Unauthorized) and self.unauthorized is None:
+            from ..config import unauthorized_help
+
             self.unauthorized = unauthorized_help(self.settings)
             self.notify(f"{error}\n{self.unauthorized}", title="Not signed in", severity="error", timeout=30)
 
@@ -310,6 +517,8 @@ class BlotterApp(App[int]):
 
     def refresh_bars(self) -> None:
         """Header and status line; called once a second by the tick and on events."""
+        from .widgets.bars import HeaderBar, StatusLine
+
         try:
             header, status = self.main.query_one(HeaderBar), self.main.query_one(StatusLine)
         except NoMatches:
@@ -329,12 +538,13 @@ class BlotterApp(App[int]):
         if badge:  # the environment's colour from the theme; the text keeps PROD/UAT/DEMO readable in mono
             badge_style = f"bold {'#000000' if Color.parse(badge).brightness > 0.5 else '#ffffff'} on {badge}"
         header.show(
-            self.environment, self.client_id or "-", self.client.api_version, offset, "  │ ".join(notices),
-            badge_style, zone=dashboard.display.times.label,
+            self.environment, self.dashboard.client_label() if self.client_id or self.dashboard.several_clients
+            else "client -", self.client.api_version, offset, "  │ ".join(notices),
+            badge_style, zone=dashboard.display.times.label, value=dashboard.value_text(),
         )
         budget = getattr(self.client, "budget", None)
         pace = None
-        if budget is not None and len(self.feeds) and self.feeds.plan(budget.for_polling):
+        if budget is not None and len(self.feeds) and self.feeds.plan(budget.for_polling * POLLING_SHARE):
             pace = f"paced to {budget.per_minute}/min"
         status.show(
             self.feeds.statuses(), paused_since=self._paused_since(), bad_rows=sum(dashboard.bad_rows.values()),
@@ -368,7 +578,7 @@ class BlotterApp(App[int]):
         first brought back and the trader asked to press the key again."""
         order = self.selected_order
         if order is None:
-            table = self.table("orders")
+            table = self.table(self.main.orders_view)
             if table.has_selection and table.reveal_selection():
                 self.notify(f"The selected order was off screen; it is shown now. Press {key} again to act on it.",
                             severity="warning", timeout=5)
@@ -378,7 +588,104 @@ class BlotterApp(App[int]):
 
     def action_new_order(self) -> None:
         pane = self.main.pane  # the ticket's instrument: the focused pane's selected quote, order or trade
-        self.order_entry.new_order(self.dashboard.instrument_of(pane, self.main.selected_key(pane)), self.client_id)
+        self.order_entry.new_order(self.dashboard.instrument_of(pane, self.main.selected_key(pane)),
+                                   self.client_id or self.home_client)
+
+    def action_trade_quote(self, side: str) -> None:
+        """`]` buys at the ask, `[` sells at the bid, of the highlighted row's instrument (a quote's,
+        or an order's, trade's or position's): the ticket opens with both filled in."""
+        pane = self.main.pane
+        instrument_id = self.dashboard.instrument_of(pane, self.main.selected_key(pane))
+        if instrument_id is None:
+            self.notify("No instrument selected: choose a quote (3, then ↑ ↓)", severity="warning")
+            return
+        quote = self.dashboard.latest_quotes().get(instrument_id)
+        level = None if quote is None else quote.info.best_ask if side == "BUY" else quote.info.best_bid
+        price = level.price if level is not None else None
+        if price is None:
+            where = "ask" if side == "BUY" else "bid"
+            self.notify(f"No {where} for {self.catalog.symbol(instrument_id)}: type the price", severity="warning")
+        self.order_entry.new_order(instrument_id, self.client_id or self.home_client, side=side, price=price)
+
+    # --- price alerts -------------------------------------------------------------------------------
+
+    def action_set_alert(self) -> None:
+        """`a`: an alert on the highlighted row's instrument (a quote's, or an order's, trade's...)."""
+        from ..core.alerts import Reference, reference_price
+        from .screens.alert import AlertDialog
+
+        pane = self.main.pane
+        instrument_id = self.dashboard.instrument_of(pane, self.main.selected_key(pane))
+        if instrument_id is None:
+            self.notify("No quote selected: choose one in the quotes pane (3, then ↑ ↓), then press a",
+                        severity="warning")
+            return
+        quote = self.dashboard.latest_quotes().get(instrument_id)
+        mid = reference_price(quote, Reference.MID) if quote is not None else None
+        last = reference_price(quote, Reference.LAST) if quote is not None else None
+        symbol = self.catalog.symbol(instrument_id)
+        now = self.clock.now_ns()
+        existing = [self.alert_book.summary(a, now) for a in self.alert_book.for_instrument(instrument_id)]
+        self.push_screen(AlertDialog(symbol, instrument_id, mid, last, existing=existing),
+                         partial(self._alert_chosen, instrument_id, symbol))
+
+    def _alert_chosen(self, instrument_id: str, symbol: str, spec: AlertSpec | None) -> None:
+        from ..core.alerts import AlertInputError
+
+        if spec is None:
+            return
+        try:
+            alert = self.alert_book.add(instrument_id, symbol, spec.reference, spec.direction, spec.level,
+                                        self.clock.now_ns())
+        except AlertInputError as error:  # e.g. too many armed alerts
+            self.notify(str(error), title="Alert not set", severity="warning")
+            return
+        self._save_alerts()
+        self.notify(f"{alert.id}: {alert.label}", title="Alert set", timeout=4)
+
+    def alert_rows(self) -> list[tuple[str, str, bool]]:
+        now = self.clock.now_ns()
+        return [(a.id, self.alert_book.summary(a, now), a.active) for a in self.alert_book.alerts]
+
+    def action_show_alerts(self) -> None:
+        from .screens.alerts import AlertsScreen
+
+        self.push_screen(AlertsScreen(self.alert_rows()))
+
+    def on_alerts_screen_remove(self, message: AlertsScreen.Remove) -> None:
+        self.alert_book.remove(message.alert_id)
+        self._save_alerts()
+        message.dialog.refresh_rows(self.alert_rows())
+
+    def on_alerts_screen_rearm(self, message: AlertsScreen.Rearm) -> None:
+        self.alert_book.rearm(message.alert_id, self.clock.now_ns())
+        self._save_alerts()
+        message.dialog.refresh_rows(self.alert_rows())
+
+    def _alerts_fired(self, fired: list[Fired]) -> None:
+        """Once each: the events line, a toast, the bell when enabled; saved, so a restart does not
+        fire it again."""
+        from .screens.alerts import AlertsScreen
+
+        self._save_alerts()
+        self.notices.event("Alert", [f.text for f in fired])
+        more = f"\n(+{len(fired) - 1} more on the events line)" if len(fired) > 1 else ""
+        self.notify(fired[0].text + more, title=fired[0].title, severity="warning", timeout=10)
+        if self.settings.bell:
+            self.bell()
+        if isinstance(self.screen, AlertsScreen):  # the list is open: show it fired
+            self.screen.refresh_rows(self.alert_rows())
+
+    def _save_alerts(self) -> None:
+        from ..core.alerts import save_alerts
+
+        try:
+            save_alerts(self.alerts_path, self.alert_book)
+        except OSError as error:
+            self.notify(f"Alerts not saved ({error.strerror or error}); they hold until you quit",
+                        title="Alerts", severity="warning", timeout=10)
+
+    # --- orders ---------------------------------------------------------------------------------
 
     def action_modify_order(self) -> None:
         if order := self._order_to_act_on("m"):
@@ -400,18 +707,37 @@ class BlotterApp(App[int]):
 
     def action_export(self) -> None:
         pane = self.main.pane
-        self._tell(self.exporter.export_pane(pane, self.stores[pane], self.catalog))
+        self._tell(self.exporter.export_pane(pane, self.stores[pane], self.catalog,
+                                             kind="orders" if pane == "done" else pane))
+
+    def action_toggle_done(self) -> None:
+        """`h`: the orders pane between the active orders and those done in the last 24 h (polled
+        only while shown)."""
+        view = self.main.toggle_done()
+        self._hold_done()
+        if view == "done" and not self.feeds.paused and "done" in self.feeds:
+            self.feeds["done"].resume()
+
+    def _hold_done(self) -> None:
+        """The done orders are asked for only while they are shown."""
+        if "done" in self.feeds and self.main.orders_view != "done":
+            self.feeds["done"].pause()
 
     def action_save_screenshot(self) -> None:
         self._tell(self.exporter.save_svg(self.export_screenshot()))
 
     def action_toggle_pause(self) -> None:
         paused = self.feeds.toggle()
+        if not paused:
+            self._hold_done()
         self.notify("Polling paused: the data on screen is frozen" if paused else "Polling resumed",
                     severity="warning" if paused else "information", timeout=3)
         self.refresh_bars()
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # markdown: loaded when help is first opened
+        from .widgets.live_table import LiveTable
+
         if isinstance(self.screen, HelpScreen):
             return
         everything = self.command_bindings()
@@ -425,26 +751,34 @@ class BlotterApp(App[int]):
 
     # --- themes ---------------------------------------------------------------------------------
 
-    def _load_themes(self) -> None:
-        for theme in BUILTIN:
-            self.register_theme(theme)
-            self.desk_themes.append(theme.name)
-        for path in [*packaged_theme_files(), *(Path(p).expanduser() for p in self.settings.theme_files)]:
+    def _register_themes(self, files: Iterable[Path]) -> None:
+        """Ours first (built in), then theme files; a file that does not load is told once mounted."""
+        if not self.desk_themes:
+            for theme in BUILTIN:
+                self.register_theme(theme)
+                self.desk_themes.append(theme.name)
+        for path in files:
             try:
                 theme = theme_from_file(path)
             except (OSError, ValueError, TypeError) as error:
-                self.theme_errors.append(f"{path}: {error}")  # told once mounted; desk-dark stays
+                self.theme_errors.append(f"{path}: {error}")
                 continue
             self.register_theme(theme)
             if theme.name not in self.desk_themes:
                 self.desk_themes.append(theme.name)
-        wanted = self.preferences.theme_for(self.settings.theme)
-        for name in (wanted, self.settings.theme, "desk-dark"):
-            if name in self.available_themes:
+
+    def _choose_theme(self, *wanted: str | None) -> None:
+        """The first of `wanted` that exists, else desk-dark."""
+        for name in (*wanted, "desk-dark"):
+            if name and name in self.available_themes:
                 self.theme = name
-                break
+                return
 
     def search_desk_themes(self) -> None:
+        from textual.command import CommandPalette
+
+        from .commands import DeskThemes
+
         self.push_screen(CommandPalette(providers=[DeskThemes], placeholder="Search for a theme…"))
 
     def action_next_theme(self) -> None:
@@ -458,11 +792,16 @@ class BlotterApp(App[int]):
         self.refresh_bars()  # the status line's colours come from the theme
         if self.preferences_path is None or self.preferences.theme == theme.name:
             return
-        self.preferences = Preferences(theme=theme.name, configured_theme=self.settings.theme)
+        self.preferences = self.preferences.with_theme(theme.name, self.settings.theme)
+        self._save_preferences("theme choice")
+
+    def _save_preferences(self, what: str) -> None:
+        if self.preferences_path is None:
+            return
         try:
             save_preferences(self.preferences_path, self.preferences)
         except OSError as error:
-            self.notify(f"Could not save the theme choice: {error}", severity="warning")
+            self.notify(f"Could not save the {what}: {error}", severity="warning")
 
     # --- leaving --------------------------------------------------------------------------------
 
@@ -478,7 +817,8 @@ class BlotterApp(App[int]):
         if self.handle_signals and (self._leaving or terminal_hung_up(sys.__stdin__)):
             guard_the_exit()  # whoever started the shutdown (SIGHUP, our watch, Textual)
         self.feeds.pause()
-        await self.client.aclose()
+        if self.client is not None:
+            await self.client.aclose()
 
 
 def create_app(client: TrueXClient, settings: Settings | None = None, **options: Any) -> BlotterApp:

@@ -52,3 +52,25 @@ class DeskThemes(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback)
+
+
+class ClientChoices(Provider):
+    """`u`: every client the key can act for, and all of them together."""
+
+    def _choices(self):
+        app = self.app
+        yield "All clients", partial(app.choose_client, None), "orders, trades and positions of every client"  # type: ignore[attr-defined]
+        for client in app.dashboard.clients:  # type: ignore[attr-defined]
+            mnemonic = client.info.mnemonic if client.info is not None else None
+            yield f"{client.id} {mnemonic or ''}".strip(), partial(app.choose_client, client.id), None  # type: ignore[attr-defined]
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._choices():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._choices():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

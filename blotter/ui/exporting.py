@@ -72,8 +72,10 @@ class Exporter:
         self.directory = directory
         self.now_ns = now_ns
 
-    def export_pane(self, pane: str, store: Any, catalog: Any) -> Told:
-        table = build_table(pane, view_items(store), catalog)
+    def export_pane(self, pane: str, store: Any, catalog: Any, kind: str | None = None) -> Told:
+        """The pane as shown (filtered, sorted) to CSV; `kind` is what its rows are (the done view
+        of the orders pane holds orders), the pane's name by default."""
+        table = build_table(kind or pane, view_items(store), catalog)
         directory = self.directory()
         try:
             path = write_new_file(directory, pane, self.now_ns(), render(table, "csv"))

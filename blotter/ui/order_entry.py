@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from decimal import Decimal
 from typing import Any, Protocol
 
 from textual.screen import Screen
@@ -74,7 +75,8 @@ class OrderEntry:
 
     # --- the dialogs ----------------------------------------------------------------------------
 
-    def new_order(self, instrument_id: str | None, client_id: str | None) -> None:
+    def new_order(self, instrument_id: str | None, client_id: str | None, *, side: str = "BUY",
+                  price: Decimal | None = None) -> None:
         if not self.catalog.instruments:
             self.host.notify("Instruments are not loaded yet", severity="warning")
             return
@@ -82,6 +84,7 @@ class OrderEntry:
         ticket = TicketScreen(
             self.catalog, self.dashboard.latest_quotes, self.settings.guards, self.service.submit,
             client_id=client_id or "", instrument=self.catalog.symbol(instrument_id) if instrument_id else None,
+            side=side, price=price,
             vwap_quote=lambda instrument_id, side, qty: client.vwap_quote(instrument_id, qty, side=side,
                                                                           qty_unit="BASE"),
         )
@@ -107,7 +110,7 @@ class OrderEntry:
             return (await client.all_activity(since, order_ids=[order_id])).items
 
         self.host.push_screen(DetailScreen(order, self.catalog, refresh_order=refresh_order,
-                                           load_activity=load_activity))
+                                           load_activity=load_activity, fills=self.dashboard.fills_of))
 
     async def cancel(self, order: Order) -> None:
         """Ask, then cancel (call from a worker: the confirmation is awaited)."""

@@ -27,53 +27,61 @@ def apply_color_mode(mode: str | None, environ: MutableMapping[str, str] = os.en
 
 
 def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
+    """The first frame goes up as soon as Textual is imported. The settings (pydantic), the client and
+    everything that needs the HTTP stack are made by `connect` while that frame is on screen; the
+    demo's exchange starts first, in its own process, and comes up meanwhile. A settings error ends
+    the app and is raised here, once the terminal is restored (one line on stderr, exit 2)."""
     apply_color_mode(getattr(args, "color", "auto"))
-    settings = settings_factory(args)
     server = None
-    from ..api import RequestBudget
-
-    notes: list[str] = []
-    # One budget paces every request of the dashboard (the server's announced limit when it has one).
-    budget = RequestBudget(settings.max_requests_per_minute)
     if getattr(args, "demo", False):
-        from ..demo import demo_client, spawn_demo_server
+        from ..demo import spawn_demo_server
 
         server = spawn_demo_server(getattr(args, "seed", 7), wire=getattr(args, "wire", None) or "sim")
-        client = demo_client(server, budget=budget)
-        environment = "DEMO"
-    else:
+
+    def connect() -> tuple[Any, Any]:
+        settings = settings_factory(args)
+        tell = app.startup_warnings.append  # shown once this has returned
+        from ..api import RequestBudget
+
+        # One budget paces every request of the dashboard (the server's announced limit when it has one).
+        budget = RequestBudget(settings.max_requests_per_minute)
+        warning = permission_warning(config_path(getattr(args, "config", None)))
+        if warning:
+            tell(warning)
+        if server is not None:
+            from ..demo import demo_client
+
+            return settings, demo_client(server, budget=budget)
+        credentials = settings.credentials()  # a ConfigError: the app ends, and cli prints it
         from ..core.doctor import load_findings
 
-        credentials = settings.credentials()  # a ConfigError here is one line on stderr, exit 2
         findings = load_findings(settings)  # what `blotter doctor` learned of this host, if it ran
         if findings is not None and findings.rate_limit is not None and findings.rate_limit.limit:
             budget.observe({"x-ratelimit-limit": str(findings.rate_limit.limit)}, 200)  # paced from the start
-        client = settings.client(
-            credentials, budget=budget, paging=findings.paging if findings is not None and findings.paging else "cursor",
-        )
-        environment = None
         if findings is None:
-            notes.append("First time on this host? `blotter doctor` checks the account and tunes the dashboard.")
+            tell("First time on this host? `blotter doctor` checks the account and tunes the dashboard.")
         elif "FAIL" in findings.results.values():
-            notes.append("The last `blotter doctor` on this host found problems: run it again.")
+            tell("The last `blotter doctor` on this host found problems: run it again.")
+        paging = findings.paging if findings is not None and findings.paging else "cursor"
+        return settings, settings.client(credentials, budget=budget, paging=paging)
+
     try:
-        from .app import create_app
+        from ..paths import config_path, permission_warning, state_dir
+        from .app import BlotterApp
 
-        from ..config import config_path, permission_warning, state_dir
-
-        app = create_app(
-            client, settings, environment=environment, handle_signals=True,
-            preferences_path=state_dir() / "preferences.json",
+        app = BlotterApp(
+            connect=connect, environment="DEMO" if server is not None else None, theme=getattr(args, "theme", None),
+            handle_signals=True, preferences_path=state_dir() / "preferences.json",
         )
-        warning = permission_warning(config_path(getattr(args, "config", None)))
-        if warning:
-            print(f"warning: {warning}", file=sys.stderr)
-            app.startup_warnings.append(warning)
-        app.startup_warnings.extend(notes)
-        flag_theme = getattr(args, "theme", None)
-        if flag_theme and flag_theme in app.available_themes:
-            app.theme = flag_theme  # a flag beats the choice remembered from the last session
         app.run()
+        error = app.startup_error
+        if error is not None:
+            from ..api import TrueXError
+
+            if isinstance(error, TrueXError):
+                raise error  # cli prints it as it prints every TrueX error
+            print(f"blotter: {error}", file=sys.stderr)
+            return 1
         return app.return_code or 0
     finally:
         if server is not None:

@@ -274,3 +274,35 @@ def test_an_unchanged_row_reuses_its_model_and_a_changed_one_is_parsed_again():
     cache.parse(Order, {**row, "id": "8"})
     cache.parse(Order, {**row, "id": "9"})  # over the limit: the cache starts again, still correct
     assert cache.parse(Order, row) is not first and cache.parse(Order, row).id == "7"
+
+
+async def test_orders_that_left_the_active_list_are_not_kept_by_the_client():
+    """An all-day session polls thousands of orders that come and go, and asks the status of each
+    one that leaves: the models the client keeps for reuse are only those of the latest listing."""
+    import gc
+    import weakref
+
+    def order_row(n: int, status: str = "ACTIVE") -> dict:
+        return {"id": str(n), "status": status, "order_info": {"instrument_id": "1", "side": "BUY", "type": "LIMIT",
+                                                               "tif": "GTC", "price": "100.5", "qty": "2"}}
+
+    poll = [0]
+
+    def handler(request):
+        if request.url.path.endswith("/orders/active"):
+            return httpx.Response(200, json={"data": [order_row(n) for n in range(poll[0], poll[0] + 10)]})
+        order_id = request.url.path.rsplit("/", 1)[1]
+        return httpx.Response(200, json={"data": [order_row(int(order_id), "FILLED")]})
+
+    alive = []
+    async with make(handler) as client:
+        previous = (await client.active_orders()).items
+        for poll[0] in range(1, 300):
+            page = await client.active_orders()
+            assert page.items[0] is previous[1]  # an unchanged order still reuses its model
+            alive.extend(weakref.ref(order) for order in page.items)
+            alive.append(weakref.ref((await client.order_status(str(poll[0] - 1))).items[0]))  # one that left
+            previous = page.items
+        del page, previous
+        gc.collect()
+        assert len({id(ref()) for ref in alive if ref() is not None}) <= 2 * 10  # two listings at most, whatever the hour

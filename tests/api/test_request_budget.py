@@ -1,6 +1,7 @@
 """The request budget: polling is paced within it, most important first; order actions never wait."""
 
 import asyncio
+import random
 
 import httpx
 from pydantic import SecretStr
@@ -117,3 +118,35 @@ async def test_the_client_paces_reads_and_lets_order_actions_through():
         clock.advance(61)
         await asyncio.wait_for(second, 1)
     assert [m for m, _ in sent] == ["GET", "POST", "GET"]
+
+
+async def test_feeds_asking_more_than_the_budget_all_day_never_stall():
+    """The dashboard's feeds ask for more than the budget allows, all day: requests wait and hand
+    over to one another thousands of times, and none may be lost on the way (a lost wake-up left
+    every feed waiting for good: the screen froze on stale data while order actions still went)."""
+    paced, clock = budget(20)
+    start = clock.monotonic()
+    granted: list[float] = []
+    turns = random.Random(2)  # loop turns between clock moves: one fixed interleaving of many
+
+    async def feed(priority: int, interval: float) -> None:
+        while True:
+            await paced.acquire(priority)
+            granted.append(clock.monotonic())
+            await asyncio.sleep(0)  # the request
+            await clock.sleep(interval)
+
+    feeds = [asyncio.ensure_future(feed(p, i)) for p, i in ((1, 1.0), (2, 1.0), (3, 2.0), (4, 5.0), (5, 30.0), (1, 1.3))]
+    try:
+        for _ in range(6000):
+            for _ in range(turns.randrange(1, 6)):
+                await asyncio.sleep(0)
+            clock.advance(turns.choice((0.01, 0.1, 0.5, 1.0)))
+        await settle()
+    finally:
+        for task in feeds:
+            task.cancel()
+    now = clock.monotonic()
+    assert now - start > 30 * 60  # a simulated half hour and more
+    last_minute = [t for t in granted if t > now - 60]
+    assert len(last_minute) >= paced.for_polling - 1  # still served at the budget's pace at the end

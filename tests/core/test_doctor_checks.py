@@ -396,7 +396,7 @@ async def test_a_user_id_the_key_cannot_act_for_fails(fake):
 
 async def test_a_default_client_the_key_cannot_act_for_fails(fake):
     signing = row(await doctor(fake, client_id=OTHER), "signing")
-    assert signing.result is Result.FAIL and f"client_id (TRUEX_CLIENT_ID)" in signing.meaning
+    assert signing.result is Result.FAIL and "client_id (TRUEX_CLIENT_ID)" in signing.meaning
 
 
 async def test_without_the_clients_list_balances_prove_signing(fake):

@@ -17,6 +17,7 @@ from blotter.core.export import (
     since_filter,
     view_items,
 )
+from blotter.core.positions import PositionBook, positions_store
 from blotter.core.reference import Catalog
 from blotter.core.rows import QuoteTracker, balance_rows, orders_store, quotes_store, trades_store
 
@@ -157,7 +158,7 @@ def test_iso_ns_is_exact():
 
 def test_unknown_kind_or_format_is_refused():
     with pytest.raises(ValueError):
-        build_table("positions", [])
+        build_table("fills", [])
     with pytest.raises(ValueError):
         export_text("trades", [], "xlsx")
 
@@ -224,3 +225,75 @@ def test_parse_since(text, expected):
 def test_parse_since_rejects_garbage(text):
     with pytest.raises(ValueError):
         parse_since(text, T0)
+
+
+# --- positions ----------------------------------------------------------------------------------
+
+def _position_book() -> PositionBook:
+    """BTC-PYUSD: buy 0.5 @ 100000 (fee 0.0004 × 50000 = 20), sell 0.2 @ 100100.5 (fee 0.0004 × 20020.1 =
+    8.00804; realized 100.5 × 0.2 = 20.1); a buy of 0.1 @ 100001 without a fee rate. Mid 99000.5."""
+    book = PositionBook(CATALOG, client_ids=["78932725357888855"], since_ns=T0)
+    book.add([
+        trade(1, trade_price="100000", trade_qty="0.5", trade_fee_rate="0.0004"),
+        trade(2, side="SELL", trade_price="100100.5", trade_qty="0.2", trade_fee_rate="0.0004"),
+        trade(3, trade_price="100001", trade_qty="0.1", trade_fee_rate=None),
+        trade(4, client_id="someone-else", trade_price="1", trade_qty="100"),  # not ours
+        trade(-1, trade_price="1", trade_qty="100"),  # before the window
+    ])
+    book.set_quotes([MarketQuote.model_validate({"id": "10", "info": {
+        "best_bid": {"price": "99000", "qty": "1"}, "best_ask": {"price": "99001", "qty": "1"}}})])
+    return book
+
+
+def test_positions_csv_is_exact_with_the_total_row():
+    rows = read_csv(export_text("positions", _position_book().rows(), "csv", CATALOG))
+    assert [r["row"] for r in rows] == ["position", "total"]
+    position, total = rows
+    assert position["window_start_ns"] == str(T0) and position["window_start"] == iso_ns(T0)
+    assert (position["instrument_id"], position["symbol"], position["quote_asset_id"], position["quote_asset"]) == (
+        "10", "BTC-PYUSD", "9", "PYUSD")
+    # net 0.5 − 0.2 + 0.1 = 0.4; basis 50000 − 20000 (released at cost) + 10000.1 = 40000.1: avg 100000.25
+    assert (position["net_qty"], position["avg_cost"], position["mid"]) == ("0.4", "100000.25", "99000.5")
+    # unrealized 0.4 × 99000.5 − 40000.1 = 39600.2 − 40000.1 = −399.9
+    assert (position["realized_pnl"], position["unrealized_pnl"]) == ("20.1", "-399.9")
+    # fees known 20 + 8.00804; the third fill's is unknown, so the total is unknown (empty, not zero)
+    assert (position["fees"], position["fees_complete"], position["fills_without_fee_rate"]) == (
+        "28.00804", "false", "1")
+    assert position["total_pnl"] == ""
+    # bought 0.6 for 50000 + 10000.1: avg 60000.1 / 0.6 = 100000.1666… (18 decimals, named in `rounded`)
+    assert (position["bought_qty"], position["avg_buy_price"]) == ("0.6", "100000.166666666666666667")
+    assert (position["sold_qty"], position["avg_sell_price"]) == ("0.2", "100100.5")
+    assert (position["fills"], position["notional"], position["unreadable_fills"]) == ("3", "80020.2", "0")
+    assert position["rounded"] == "avg_buy_price"
+    assert (total["instrument_id"], total["symbol"], total["net_qty"], total["quote_asset"]) == ("", "", "", "PYUSD")
+    assert (total["realized_pnl"], total["unrealized_pnl"], total["fees"], total["total_pnl"]) == (
+        "20.1", "-399.9", "28.00804", "")
+    assert (total["fills"], total["notional"], total["fees_complete"]) == ("3", "80020.2", "false")
+
+
+def test_positions_json_matches_the_csv_with_nulls_for_unknown():
+    book = _position_book()
+    records = json.loads(export_text("positions", book.rows(), "json", CATALOG))
+    header = export_text("positions", book.rows(), "csv", CATALOG).splitlines()[0].split(",")
+    assert [list(r) for r in records] == [header, header]
+    position, total = records
+    assert position["total_pnl"] is None and total["avg_cost"] is None and total["instrument_id"] is None
+    assert position["unrealized_pnl"] == "-399.9" and position["window_start_ns"] == str(T0)
+    assert all(value is None or isinstance(value, str) for r in records for value in r.values())
+    # the pane's view exports the same objects
+    store = positions_store(CATALOG)
+    store.apply(book.rows())
+    assert export_text("positions", view_items(store), "json", CATALOG) == export_text(
+        "positions", book.rows(), "json", CATALOG)
+
+
+def test_positions_values_never_use_exponent_notation():
+    book = PositionBook(CATALOG)
+    book.add([trade(1, trade_price="1E+5", trade_qty="1E-8", trade_fee_rate="0"),
+              trade(2, side="SELL", trade_price="100001", trade_qty="0.00000001", trade_fee_rate="0")])
+    row = read_csv(export_text("positions", book.rows()))[0]
+    # realized (100001 − 100000) × 0.00000001 = 0.00000001, flat (1E-8 − 0.00000001 is written 0.00000000);
+    # notional 100000 × 0.00000001 + 100001 × 0.00000001 = 0.001 + 0.00100001 = 0.00200001
+    assert (row["realized_pnl"], row["net_qty"], row["notional"]) == ("0.00000001", "0.00000000", "0.00200001")
+    assert row["avg_buy_price"] == "100000" and row["bought_qty"] == "0.00000001"
+    assert row["unrealized_pnl"] == "0" and row["total_pnl"] == "0.00000001" and row["mid"] == ""

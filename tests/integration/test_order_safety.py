@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from blotter.api import RetryPolicy, TrueXClient, default_timeout
+from blotter.api import RetryPolicy, TrueXClient
 from blotter.api.models import NewOrder, OrderInfo, OrderStatus
 from blotter.core.audit_trail import AuditLog
 from blotter.core.order_actions import CancelAllReport, OrderService, OutcomeKind

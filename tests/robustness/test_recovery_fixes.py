@@ -81,6 +81,7 @@ async def test_a_feed_failing_on_its_own_keeps_its_backoff():
         # quotes succeed every second; they are not a recovery, so balances are not poked
         assert ok.successes == 9
         assert bad.calls == 4  # t=0, 1, 3, 7: back-off 1, 2, 4 (next at 15)
+        assert broken.errors == 4 and broken.health() is Freshness.FAILING
     finally:
         for task in tasks:
             task.cancel()

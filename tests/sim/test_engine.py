@@ -49,7 +49,6 @@ def test_quantity_invariant_holds_through_partial_fills():
     market = btc(exchange)
     order = exchange.create_order("e2", limit(exchange, "BUY", market.bid - 5, qty="0.5000"))
     exchange.step()
-    fills = 0
     for _ in range(400):
         model = exchange.orders[order.id].to_model()
         assert model.pending_qty + model.leaves_qty + model.executed_qty == Decimal("0.5000") or model.status == "FILLED"

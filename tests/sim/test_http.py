@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from blotter.sim import DEMO_CREDENTIALS, Exchange, FaultConfig, SimServer
+from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
 
 CREDS = DEMO_CREDENTIALS
 

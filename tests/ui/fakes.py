@@ -6,7 +6,7 @@ import asyncio
 from decimal import Decimal
 
 from blotter.api import Credentials, Notices, Page, ServerClock
-from blotter.api.models import Asset, Balances, Health, Instrument, MarketQuote, Order, Trade
+from blotter.api.models import Asset, Balances, Client, Health, Instrument, MarketQuote, Order, Trade
 from pydantic import SecretStr
 
 T0 = 1_790_000_000_000_000_000
@@ -67,6 +67,9 @@ class FakeClient:
         self.calls: dict[str, int] = {}
         self.health_status = "healthy"
         self.activity: list = []
+        self.client_list = [Client.model_validate({"id": "42", "status": "ACTIVE", "info": {"mnemonic": "DESK"}})]
+        self.done = [make_order(500, filled="1.5", status="FILLED"), make_order(501, status="CANCELED"),
+                     make_order(502, status="REJECTED")]
 
     async def _call(self, name: str) -> None:
         self.calls[name] = self.calls.get(name, 0) + 1
@@ -100,6 +103,14 @@ class FakeClient:
     async def active_orders(self) -> Page:
         await self._call("orders")
         return Page(items=list(self.orders))
+
+    async def clients(self) -> Page:
+        await self._call("clients")
+        return Page(items=list(self.client_list))
+
+    async def done_orders(self) -> Page:
+        await self._call("done")
+        return Page(items=list(self.done))
 
     async def trades(self, timestamp: int, *, size=10, skip=None, cursor=None, client_ids=None) -> Page:
         await self._call("trades")

@@ -29,13 +29,17 @@ async def test_panes_fill_and_header_shows_environment(make_app):
         assert app.table("orders").row_count == 30
         assert app.trades.total == 120
         assert app.table("quotes").row_count == 3
-        assert app.table("balances").row_count == 4
+        assert app.table("balances").row_count == 5  # four assets and their total value
         header = str(app.query_one("#header").render())
         assert "UAT" in header and "client 42" in header and "clock +3s" in header
         assert "s3cret" not in header
         status = str(app.query_one("#status").render())
         # fresh feeds say nothing more, so the line does not change while all is well
         assert status.split() == ["●", "orders", "●", "trades", "●", "quotes", "●", "balances"]
+        assert not app.table("balances").display  # at 120 columns it shares its place with the positions
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.table("balances").display and not app.table("positions").display
         assert str(app.query_one("#balances").border_subtitle).startswith("fees hold 12.50")
         assert isinstance(app.selected_order, Order)
 
@@ -43,15 +47,15 @@ async def test_panes_fill_and_header_shows_environment(make_app):
 async def test_focus_keys_and_tab(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for key, name in (("2", "trades"), ("3", "quotes"), ("4", "balances"), ("1", "orders")):
+        for key, name in (("2", "trades"), ("3", "quotes"), ("4", "balances"), ("5", "positions"), ("1", "orders")):
             await pilot.press(key)
             assert app.focused.id == name
         await pilot.press("tab")
         assert app.focused.id == "trades"
-        await pilot.press("tab", "tab", "tab")
+        await pilot.press("tab", "tab", "tab", "tab")
         assert app.focused.id == "orders"
         await pilot.press("shift+tab")
-        assert app.focused.id == "balances"  # panes cycle in their numbered, on-screen order
+        assert app.focused.id == "positions"  # panes cycle in their numbered, on-screen order
 
 
 async def test_filter_typing_and_escape(make_app):
@@ -164,7 +168,7 @@ async def test_stale_and_failing_feeds_keep_their_data(make_app, fake_clock, fak
         status = str(app.query_one("#status").render())
         assert "◐ balances 17s old" in status  # repoll advanced 1 s, then 16
         assert "quotes" in status and "503 Service Unavailable" in status
-        assert app.table("quotes").row_count == 3 and app.table("balances").row_count == 4
+        assert app.table("quotes").row_count == 3 and app.table("balances").row_count == 5  # and the total
         # recovery by itself
         del fake_client.fail["quotes"]
         fake_clock.advance(60)

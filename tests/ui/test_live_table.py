@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 
 from blotter.core.store import Cell, Column, KeyedStore
 from blotter.ui.themes import VARIABLE_DEFAULTS
+from blotter.ui.widgets import live_table
 from blotter.ui.widgets.live_table import LiveTable
 
 R = "right"
@@ -216,16 +217,22 @@ async def test_a_wider_value_widens_its_column_at_once():
         await pilot.pause()
         assert app.table.column_widths[price] == wide
         check_whole(app)
-        # ... until the view is re-measured (a row removed)
+        # ... until rows leave and the view is re-measured
         del items[0]
         app.apply(items)
         await pilot.pause()
         assert app.table.column_widths[price] == before
         check_whole(app)
-        # the row with the widest fee leaves: its column shrinks
+        # the row with the widest fee leaves soon after: not at once (an order coming and going
+        # every second must not make columns flap), but at the next diff 30 s on
         fee = INDEX["fee"]
         assert app.table.column_widths[fee] == len("12,345.678901")
         del items[-1]
+        app.apply(items)
+        await pilot.pause()
+        assert app.table.column_widths[fee] == len("12,345.678901")
+        app.table._shrunk_at -= live_table.SHRINK_EVERY_SECONDS  # 30 s later
+        items[0] = replace(items[0], price="96,925.02")
         app.apply(items)
         await pilot.pause()
         assert app.table.column_widths[fee] == len("0.0007")
@@ -451,3 +458,46 @@ async def test_scrolling_the_view_away_stops_following():
         app.apply(items)
         await pilot.pause()
         assert table.visible_keys() == shown and "2 new above (Home)" in subtitle(app)
+
+
+async def test_rows_pushed_off_screen_by_new_rows_keep_no_drawn_line():
+    """The trades pane gains a row at the top with every trade of the day: the table keeps drawn
+    lines for about a screenful of rows, not one per row it ever showed; what comes back is drawn
+    again the same."""
+    items = make_items(20)
+    app, running = start(items, (120, 20))
+    async with running as pilot:
+        await pilot.pause()
+        table = app.table
+        for item in make_items(300, start=21):
+            items.append(item)
+            app.apply(items)
+            await pilot.pause()  # drawn: the new top row is cached
+        assert table.visible_keys()[0] == items[-1].id  # still following the newest
+        assert len(table._line_cache) <= 2 * len(table.visible_keys()) + 8
+        before = screen_lines(app)
+        table.scroll_to(y=200, animate=False)
+        await pilot.pause()
+        table.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        assert screen_lines(app) == before and len(table._line_cache) <= 2 * len(table.visible_keys()) + 8
+
+
+async def test_a_cell_that_becomes_narrower_lets_its_column_shrink_30_s_later():
+    """A balance's value reads "unknown…" until the first quotes: the column must not stay that wide
+    all day although no row ever leaves; nor may it flap with every poll."""
+    wide = "unknown-until-the-first-quote-arrives"
+    items = [replace(item, status=wide) for item in make_items(3)]
+    app, running = start(items, (200, 12))
+    async with running as pilot:
+        await pilot.pause()
+        status = INDEX["status"]
+        assert app.table.column_widths[status] == len(wide)
+        app.apply([replace(item, status="ACTIVE") for item in items])
+        await pilot.pause()
+        assert app.table.column_widths[status] == len(wide)  # not at once
+        app.table._narrowed_at -= live_table.SHRINK_EVERY_SECONDS  # 30 s later, the next poll
+        app.apply([replace(item, status="NEW") for item in items])
+        await pilot.pause()
+        assert app.table.column_widths[status] == len("Status")
+        assert wide not in "".join(screen_lines(app)) and "NEW" in "".join(screen_lines(app))

@@ -2,7 +2,6 @@
 own behaviour (VWAP, detail) also on a bare host app, which shows they need nothing of BlotterApp."""
 
 import asyncio
-import time
 from decimal import Decimal
 
 import httpx

@@ -46,7 +46,8 @@ async def test_a_100_a_minute_exchange_keeps_the_orders_pane_fresh(limited):
         assert budget.announced is not None and budget.announced.limit == 100  # read from the headers
         assert budget.per_minute == 100
         assert budget.rate_limited <= 2  # 429s are rare
-        assert orders_health.count(Freshness.STALE) == 0 and orders_health.count(Freshness.FAILING) <= 2
+        stale = [i for i, health in enumerate(orders_health) if health is Freshness.STALE]
+        assert not stale and orders_health.count(Freshness.FAILING) <= 2, (stale, budget.rate_limited)
         assert app.feeds["balances"].interval > app.feeds["balances"].configured  # stretched first
         assert app.feeds["orders"].interval == app.feeds["orders"].configured  # orders last
         assert "paced to 100/min" in str(app.query_one("#status").render())

@@ -28,7 +28,7 @@ def app(exchange, tmp_path):
 SMALL = (80, 24)
 # Every scene at 120x40; the ones a trader meets most, and every dialog, at 80x24 too.
 AT_80X24 = ("main", "ticket", "ticket-filled", "ticket-errors", "guard-confirmation", "modify",
-            "cancel-confirmation", "cancel-all-confirmation", "order-detail", "help")
+            "cancel-confirmation", "cancel-all-confirmation", "order-detail", "help", "positions", "done-orders")
 CASES = [(scene, SIZE) for scene in SCENES] + [(scene, SMALL) for scene in AT_80X24]
 
 
@@ -80,6 +80,7 @@ def test_stale_and_failing_feeds(snap_compare, app, exchange):
             ))
         finally:
             exchange.faults.clear()
+        await screenshots._until(pilot, lambda: len(app._notifications) > 0)  # the failing feed's toast is posted
         app.clear_notifications()
         app.refresh_bars()
         await pilot.pause()

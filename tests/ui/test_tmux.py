@@ -40,17 +40,23 @@ def test_demo_in_tmux():
         text = ""
         while time.monotonic() < deadline:
             text = screen()
-            wanted = ("DEMO", "Active orders", "Trades, last 24 h", "Quotes", "Balances", "BTC-PYUSD", "ETH-PYUSD",
-                      "fees hold", "showing", "rows")
+            wanted = ("DEMO", "Active orders", "Trades, last 24 h", "Quotes", "Positions since", "4 Balances",
+                      "BTC-PYUSD", "ETH-PYUSD", "showing", "rows")
             if all(part in text for part in wanted):  # a passing toast may cover a corner for a moment
                 break
             time.sleep(0.3)
         assert "DEMO" in text
         assert "Active orders" in text and "Trades, last 24 h" in text
-        assert "Quotes" in text and "Balances" in text
+        assert "Quotes" in text and "5 Positions since 00:00 UTC" in text
         assert "BTC-PYUSD" in text and "ETH-PYUSD" in text
-        assert "BTC" in text and "fees hold" in text
         assert "showing" in text
+        # At 120 columns balances and positions share a place; 4 shows the balances there.
+        subprocess.run([*tmux, "send-keys", "-t", session, "4"], check=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "fees hold" not in (text := screen()):
+            time.sleep(0.2)
+        assert "4 Balances" in text and "BTC" in text and "fees hold" in text
+        assert "5 Positions" in text  # named in the shared place's title, with its key
         subprocess.run([*tmux, "send-keys", "-t", session, "q"], check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and "EXITED=" not in (text := screen()):

@@ -10,7 +10,7 @@ import screenshots
 from blotter.ui.screens.confirm import ConfirmScreen
 
 SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
-PANES = ("orders", "trades", "quotes", "balances")
+PANES = ("orders", "trades", "quotes", "balances", "positions")
 # bps is a ratio shown to 0.1 bp; every other number is an amount and must read back exactly
 
 
@@ -35,7 +35,9 @@ def drawn_cells(table):
 
 
 def number(text: str) -> Decimal:
-    return Decimal(text.strip().rstrip("▲▼").replace(",", ""))
+    """The amount a cell shows; a total that leaves unknown parts out ("1,200 + ETH unknown") shows
+    the sum of the known ones first."""
+    return Decimal(text.strip().split(" + ")[0].rstrip("▲▼").replace(",", ""))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -46,11 +48,16 @@ async def test_every_number_on_screen_is_whole_and_the_exchanges(exchange, tmp_p
         checked = 0
         for name in PANES:
             table, store = app.table(name), app.stores[name]
+            if not table.display:  # balances and positions share a place on a narrow screen: show it
+                await pilot.press(str(PANES.index(name) + 1))
+                await pilot.pause()
             assert table.visible_keys(), f"{name} shows no rows at {size}"
             for key, index, drawn in drawn_cells(table):
                 column, cell = store.columns[index], store.row(key)[index]
                 assert drawn.strip() == cell.text.strip(), (name, column.key, drawn, cell.text)
-                if column.kind == "number" and column.key != "bps" and isinstance(cell.sort, Decimal):
+                # (≈: a value whose exact expansion does not end, shown to 8 decimals; core.positions)
+                if (column.kind == "number" and column.key != "bps" and isinstance(cell.sort, Decimal)
+                        and not cell.text.startswith("≈")):
                     assert number(drawn) == cell.sort, (name, column.key, drawn)
                     checked += 1
             for index in table.shown_columns:  # a number column is drawn whole or not at all

@@ -8,8 +8,6 @@ A field the doctor could not establish is null: the dashboard then keeps its own
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -17,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ...config import Settings, state_dir
+from ...paths import write_atomically
 
 __all__ = ["Findings", "RateLimit", "findings_path", "load_findings", "save_findings"]
 
@@ -93,16 +92,5 @@ def save_findings(findings: Findings, *, path: Path | None = None) -> Path:
     stored = _read(path)
     others = [f for f in stored.findings if (f.base_url, f.api_prefix) != (findings.base_url, findings.api_prefix)]
     stored.findings = [findings, *others][:MAX_ENTRIES]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(stored.model_dump(mode="json"), indent=2).encode()
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".doctor-")  # created 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(stored.model_dump(mode="json"), indent=2).encode())
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from ...core.reference import Catalog
 
 RefreshOrder = Callable[[str], Awaitable[Order | None]]  # exchange id -> the order now (None: not found)
 LoadActivity = Callable[[str, int], Awaitable[Sequence[Activity]]]  # (exchange id, since ns) -> its events
+Fills = Callable[[str], Sequence[Any]]  # exchange id -> its fills in the trades feed (Trade or TradeRecord)
 
 
 def executed_text(order: Order) -> str:
@@ -50,6 +52,7 @@ class DetailScreen(ModalScreen[None]):
         *,
         refresh_order: RefreshOrder,
         load_activity: LoadActivity,
+        fills: Fills | None = None,
         refresh_seconds: float = 2.0,
     ) -> None:
         super().__init__()
@@ -57,6 +60,7 @@ class DetailScreen(ModalScreen[None]):
         self.catalog = catalog
         self.refresh_order = refresh_order
         self.load_activity = load_activity
+        self.fills = fills
         self.refresh_seconds = refresh_seconds
 
     def compose(self) -> ComposeResult:
@@ -102,7 +106,23 @@ class DetailScreen(ModalScreen[None]):
                 f"modified         price {fmt_amount(modify.new_price) or '-'} · quantity {fmt_amount(modify.new_qty) or '-'}"
                 f" · type {modify.new_type or '-'} · msg id {modify.msg_id or '-'}"
             )
+        lines.extend(self._fill_lines())
         self.query_one("#body", Static).update("\n".join(lines))
+
+    def _fill_lines(self) -> list[str]:
+        """Its fills from the trades feed (the last 24 h): the done order's story in amounts."""
+        if self.fills is None:
+            return []
+        fills = self.fills(self.order.id)
+        if not fills:
+            return ["fills            none in the trades of the last 24 h"]
+        lines = [f"fills ({len(fills)})"]
+        for fill in fills:
+            fee = fmt_amount(fill.fee) if fill.fee is not None else "unknown"
+            lines.append(f"  {fmt_time(fill.timestamp, with_date=True) or '-'}  {fill.side or ''} "
+                         f"{fmt_amount(fill.trade_qty)} at {fmt_amount(fill.trade_price)}  fee {fee}  "
+                         f"{fill.liq_flag or ''}")
+        return lines
 
     @work(exclusive=True, group="detail")
     async def load(self) -> None:

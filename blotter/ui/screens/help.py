@@ -10,9 +10,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+POSITIONS_METHOD = "<!-- positions method: core.positions.METHOD, inserted by the help screen -->"
+
 
 def key_label(key: str) -> str:
-    names = {"question_mark": "?", "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "escape": "esc"}
+    names = {"question_mark": "?", "slash": "/", "pageup": "PgUp", "pagedown": "PgDn", "escape": "esc",
+             "right_square_bracket": "]", "left_square_bracket": "["}
     return ", ".join(names.get(part, part) for part in key.split(","))
 
 
@@ -45,7 +48,10 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
+        from ...core.positions import METHOD  # one wording of the method, for help and code alike
+
         text = resources.files("blotter.ui").joinpath("help.md").read_text(encoding="utf-8")
+        text = text.replace(POSITIONS_METHOD, METHOD)
         with VerticalScroll() as scroll:
             scroll.border_title = "Help — esc closes"
             scroll.can_focus = True

@@ -70,6 +70,7 @@ class TicketScreen(OrderForm):
         client_id: str = "",
         instrument: str | None = None,
         side: str = "BUY",
+        price: Decimal | None = None,
         vwap_quote: VwapSource | None = None,
         vwap_delay: float = VWAP_DELAY,
     ) -> None:
@@ -80,6 +81,7 @@ class TicketScreen(OrderForm):
         self.client_id = client_id
         self.initial_instrument = instrument
         self.initial_side = side
+        self.initial_price = price  # e.g. the ask, for a buy from a quote; else the side's own quote
         self.vwap_quote = vwap_quote
         self.vwap_delay = vwap_delay
         self._prefilled = ""  # the price we last put in; anything else in the box was typed
@@ -204,7 +206,11 @@ class TicketScreen(OrderForm):
         if form.type == "MARKET" or box.value not in ("", self._prefilled):
             return
         instrument = self.catalog.by_symbol(form.instrument)
-        price = prefill_price(self.quotes().get(instrument.id), form.side) if instrument else None
+        if self.initial_price is not None and (form.instrument, form.side) == (self.initial_instrument,
+                                                                               self.initial_side):
+            price = self.initial_price  # the price the ticket was opened at (a buy at the ask...)
+        else:
+            price = prefill_price(self.quotes().get(instrument.id), form.side) if instrument else None
         if price is not None:
             self._prefilled = fmt_amount(price, grouping=False)
             self._set_price(self._prefilled)

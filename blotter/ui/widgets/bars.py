@@ -22,25 +22,47 @@ def fmt_age(age: float | None) -> str:
 
 
 class HeaderBar(Static):
-    """One line: the environment badge (PROD on red), client, API version, clock offset, zone."""
+    """One line: the environment badge (PROD on red), client, notices, the balances' value change,
+    API version, clock offset, zone. What does not fit is left out whole, least important first
+    (a number cut short reads as another number)."""
 
     DEFAULT_CSS = """
     HeaderBar { height: 1; background: $panel; color: $foreground; }
     """
 
     def show(
-        self, environment: str, client_id: str, api_version: str, offset: float | None, notice: str = "",
-        badge_style: str | None = None, *, zone: str = "UTC",
+        self, environment: str, client: str, api_version: str, offset: float | None, notice: str = "",
+        badge_style: str | None = None, *, zone: str = "UTC", value: str = "",
     ) -> None:
-        text = Text()
-        text.append(f" {environment} ", style=badge_style or "bold reverse")
-        text.append(f"  client {client_id}", style="bold")
-        if notice:  # before the rest: at 80 columns the line's end is cut, never this
-            text.append(f"  │ {notice}", style="bold reverse")
-        text.append(f"  │ API {api_version}")
+        """`client`: whom the panes show, e.g. "client 42" or "all 3 clients"."""
+        # (text, style, rank): rank 0 always shows; higher ranks are left out first.
+        parts = [(f" {environment} ", badge_style or "bold reverse", 0), (f"  {client}", "bold", 0)]
+        if notice:
+            parts.append((f"  │ {notice}", "bold reverse", 0))
+        if value:
+            parts.append((f"  │ value {value}", "", 1))
+        parts.append((f"  │ API {api_version}", "", 3))
         # `Date` has one-second resolution: whole seconds are all the offset honestly says.
-        text.append(f"  │ clock {'--' if offset is None else f'{round(offset):+d}s'}")
-        text.append(f"  │ times {zone}")
+        parts.append((f"  │ clock {'--' if offset is None else f'{round(offset):+d}s'}", "", 2))
+        parts.append((f"  │ times {zone}", "", 4))
+        self._parts = parts
+        self._draw()
+
+    def on_resize(self) -> None:
+        if getattr(self, "_parts", None):
+            self._draw()
+
+    def _draw(self) -> None:
+        parts = self._parts
+        width = self.size.width
+        if width:
+            for rank in sorted({r for _, _, r in parts if r}, reverse=True):
+                if sum(len(t) for t, _, _ in parts) <= width:
+                    break
+                parts = [p for p in parts if p[2] != rank]
+        text = Text()
+        for part, style, _ in parts:
+            text.append(part, style=style)
         if text != getattr(self, "_last", None):
             self._last = text
             self.update(text, layout=False)  # fixed height: no relayout, only this line repaints

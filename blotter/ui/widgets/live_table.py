@@ -6,11 +6,16 @@ lines whose row changed.
 Columns: each is as wide as the widest of its declared `width`, its label (and sort arrow) and the
 widest cell in the store's view (a `text` column at most `max_width`, its longer cells ending in
 `…`); a number or an id is never cut. Widths are measured incrementally (the rows a diff added or
-changed; a wider value widens the column at once) and fully when the view is rebuilt (sort, filter,
-rows removed), the only time a column may shrink. When the pane is too narrow, whole columns are
+changed; a wider value widens the column at once) and fully when the view is rebuilt (sort,
+filter), the only time a column may shrink at once; after rows leave, at most every 30 s. When the pane is too narrow, whole columns are
 dropped, highest `priority` number first. `←`/`→` move the current column over all of them; on a
 dropped one the table shows the `frozen` columns then a window of the others around it. There is
 no horizontal scrolling, so no column is ever partly drawn.
+
+The trader's column choice (`set_column_choice`: which columns, in which order) comes before all
+that: a column left out is neither drawn nor measured into the line's width, and the dropping,
+`←`/`→` and the "hidden" note work over the chosen columns in the chosen order (on a dropped
+column the `frozen` ones still lead). Sorting, the filter and exports still see every column.
 
 Rows: the table starts "following": the cursor is on the first row and the view at the top as rows
 arrive. Once the trader moves the cursor, it stays on its row's key, that row keeps its screen line
@@ -21,7 +26,10 @@ above).
 
 from __future__ import annotations
 
+import time
+
 from collections import Counter
+from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -37,7 +45,11 @@ from textual.widget import Widget
 
 from ...core.store import Column, Diff, KeyedStore, Row
 
+# Columns narrow after rows leave at most this often: an order coming and going every second must
+# not make a column (and the columns dropped at the pane's edge) flap, and resend the whole pane.
+SHRINK_EVERY_SECONDS = 30.0
 SEP = 1  # blank cells between columns
+LINE_CACHE_SLACK = 8  # drawn lines cached beyond two screenfuls before the off-screen ones go
 STYLE_TOKENS = (
     "buy",
     "sell",
@@ -55,6 +67,8 @@ STYLE_TOKENS = (
     "unreadable",
     "estimated",
     "empty",
+    "unknown",
+    "trail",
 )
 
 
@@ -151,6 +165,9 @@ class LiveTable(ScrollView, can_focus=True):
     /* A time the exchange did not give (when the blotter first saw the record), marked `~`. */
     LiveTable > .live-table--estimated { color: $secondary; text-style: italic; }
     LiveTable > .live-table--empty { color: $secondary; text-style: italic; }
+    /* A P&L figure that cannot be known (no quote, no fee rate): said in words, never shown as 0. */
+    LiveTable > .live-table--unknown { color: $secondary; text-style: italic; }
+    LiveTable > .live-table--trail { color: $accent; }
     """
 
     class CursorMoved(Message):
@@ -191,10 +208,17 @@ class LiveTable(ScrollView, can_focus=True):
         # The view's cell widths, and per column the width it is drawn at.
         self._cells = CellWidths(len(store.columns))
         self._widths: list[int] = [column.width for column in store.columns]
+        # The trader's choice: the columns that may be drawn (store indices, in order), and each
+        # one's place in it.
+        self._order: tuple[int, ...] = tuple(range(len(store.columns)))
+        self._place: dict[int, int] = {index: index for index in self._order}
         # The drawn columns (store indices, in order) and their widths; a changed layout repaints all.
-        self._shown: tuple[int, ...] = tuple(range(len(store.columns)))
+        self._shown: tuple[int, ...] = self._order
         self._layout: tuple[tuple[int, int], ...] = ()
         self._window_start: int | None = None  # first non-frozen column shown around a dropped one
+        self._shrink_due = False  # rows left since columns last shrank
+        self._shrunk_at = float("-inf")
+        self._narrowed_at: float | None = None  # when a cell first got narrower than it was, since the last shrink
         self._width = 0  # cells one drawn line needs
         self.repaints = 0  # lines refreshed by diffs, for tests and the bench
         self._measure_view()
@@ -222,7 +246,9 @@ class LiveTable(ScrollView, can_focus=True):
         return round(self.scroll_y)
 
     def _update_virtual_size(self) -> None:
-        size = Size(self._width, len(self._keys) + 1)
+        # No sideways scrolling (whole columns are dropped or revealed instead), so the virtual
+        # width stays 0: a column widening must not change it and ask for a screen relayout.
+        size = Size(0, len(self._keys) + 1)
         old = self.virtual_size
         if size == old:
             return
@@ -304,6 +330,8 @@ class LiveTable(ScrollView, can_focus=True):
             for index in changed:
                 if index < len(widths) and index < len(row):
                     widths[index] = cell_len(row[index].text)
+                    if widths[index] < old[index] and self._narrowed_at is None:
+                        self._narrowed_at = time.monotonic()  # e.g. "unknown: no quote" became a value
             cells.add(key, tuple(widths))
         rebuilt = bool(self.store.filter_text) and diff.view_changed
         if rebuilt:
@@ -311,7 +339,15 @@ class LiveTable(ScrollView, can_focus=True):
         elif not self.store.filter_text:  # (under a filter an added row did not enter the view)
             for key in diff.added:
                 cells.add(key, self._measure_row(key))
-        return self._set_widths(shrink=rebuilt or bool(diff.removed))
+        if diff.removed:
+            self._shrink_due = True  # rows left: columns may be narrower now, but not at once (at most
+            # once every SHRINK_EVERY_SECONDS, so widths do not jitter)
+        now = time.monotonic()
+        shrink = (rebuilt or (self._shrink_due and now - self._shrunk_at >= SHRINK_EVERY_SECONDS)
+                  or (self._narrowed_at is not None and now - self._narrowed_at >= SHRINK_EVERY_SECONDS))
+        if shrink:
+            self._shrink_due, self._shrunk_at, self._narrowed_at = False, now, None
+        return self._set_widths(shrink=shrink)
 
     # --- which columns are drawn ----------------------------------------------------------------
 
@@ -327,11 +363,11 @@ class LiveTable(ScrollView, can_focus=True):
         return columns
 
     def _priority_columns(self, width: int) -> list[int]:
-        columns = self.store.columns
-        shown = list(range(len(columns)))
+        columns, place = self.store.columns, self._place
+        shown = list(self._order)
         # highest priority number first; of equal ones, the rightmost
-        droppable = sorted((i for i, c in enumerate(columns) if c.priority > 0),
-                           key=lambda i: (columns[i].priority, i), reverse=True)
+        droppable = sorted((i for i in shown if columns[i].priority > 0),
+                           key=lambda i: (columns[i].priority, place[i]), reverse=True)
         for index in droppable:
             if self._needed(shown) <= width:
                 break
@@ -343,8 +379,8 @@ class LiveTable(ScrollView, can_focus=True):
         moves only when the current column leaves it, and then ends at it when moving right."""
         columns = self.store.columns
         current = self.cursor_column
-        frozen = [i for i, c in enumerate(columns) if c.frozen]
-        others = [i for i, c in enumerate(columns) if not c.frozen]
+        frozen = [i for i in self._order if columns[i].frozen]
+        others = [i for i in self._order if not columns[i].frozen]
         if current in frozen:
             return self._fit_from_left([*frozen, *others], width)
 
@@ -400,16 +436,69 @@ class LiveTable(ScrollView, can_focus=True):
         """The width each column (store order) is drawn at, drawn or not."""
         return tuple(self._widths)
 
+    # --- the trader's column choice -------------------------------------------------------------
+
+    @property
+    def column_choice(self) -> tuple[str, ...]:
+        """The keys of the columns the trader chose to see, in their order (by default all of
+        the store's, in its order). The pane may be too narrow to draw them all."""
+        columns = self.store.columns
+        return tuple(columns[index].key for index in self._order)
+
+    @property
+    def default_column_choice(self) -> tuple[str, ...]:
+        """Every column's key, in the store's order: the choice `set_column_choice(None)` makes."""
+        return tuple(column.key for column in self.store.columns)
+
+    @property
+    def column_choice_is_default(self) -> bool:
+        return self._order == tuple(range(len(self.store.columns)))
+
+    def set_column_choice(self, keys: Sequence[str] | None) -> bool:
+        """Show these columns, in this order (None: all, in the store's order). Unknown keys and
+        repeats are ignored. A choice that leaves no column is refused: False, nothing changes.
+        The current column stays if still chosen, else the one now at its place is current."""
+        columns = self.store.columns
+        if keys is None:
+            order = tuple(range(len(columns)))
+        else:
+            index_of = {column.key: index for index, column in enumerate(columns)}
+            chosen = [index_of[key] for key in keys if isinstance(key, str) and key in index_of]
+            order = tuple(dict.fromkeys(chosen))
+            if not order:
+                return False
+        if order == self._order:
+            return True
+        position = self._place.get(self.cursor_column, 0)
+        self._order = order
+        self._place = {index: place for place, index in enumerate(order)}
+        if self.cursor_column not in self._place:
+            self.cursor_column = order[min(position, len(order) - 1)]
+        self._window_start = None
+        self._header = None
+        if self.scrollable_content_region.width > 0:
+            self._relayout()  # (False: the same columns are drawn, e.g. one added is dropped)
+        else:
+            # Not laid out (or not displayed): the next relayout (mount, resize) draws it anew.
+            self._layout, self._shown = (), order
+            self._line_cache.clear()
+        self.refresh()  # the trader's action, not a poll: the whole pane once
+        self._show_subtitle()
+        return True
+
     # --- subtitle -------------------------------------------------------------------------------
 
     @property
     def layout_note(self) -> str:
         """What the table adds to the subtitle: dropped columns and rows that arrived above."""
         notes = []
-        hidden = [i for i in range(len(self.store.columns)) if i not in self._shown]
+        shown = set(self._shown)
+        # places in the chosen order of the chosen columns not drawn (the others are not "hidden")
+        hidden = [place for place, index in enumerate(self._order) if index not in shown]
         if hidden:
-            left = "← " if hidden[0] < self.cursor_column else ""
-            right = " →" if hidden[-1] > self.cursor_column else ""
+            current = self._place.get(self.cursor_column, 0)
+            left = "← " if hidden[0] < current else ""
+            right = " →" if hidden[-1] > current else ""
             noun = "column" if len(hidden) == 1 else "columns"
             notes.append(f"{left}{len(hidden)} {noun} hidden{right}")
         if self._new_above:
@@ -433,7 +522,13 @@ class LiveTable(ScrollView, can_focus=True):
             text = f"{text} · {note}" if text else note
         if text != self._subtitle:
             self._subtitle = text
-            self.border_subtitle = Content(text)
+            # What `border_subtitle = ...` stores, without its refresh of the whole pane: only the
+            # bottom border line is redrawn (a row count that ticks must not resend every row).
+            self._border_subtitle = self.render_str(Content(text)).expand_tabs(4).split()[0]
+            if self.is_mounted and self.size.height:
+                self.refresh(Region(-self.content_offset.x, self.size.height, self.outer_size.width, 1))
+            else:
+                self.refresh()
 
     # --- styles ---------------------------------------------------------------------------------
 
@@ -485,7 +580,9 @@ class LiveTable(ScrollView, can_focus=True):
             if overlay is not None:
                 style = style + overlay
             segments.append(Segment(self._fit(cell.text, width, columns[index]), style))
-        return Strip(segments, self._width)
+        # Cells and the blanks between them that share a style become one segment: the terminal
+        # then gets one colour change per run of cells, not one per cell (most of a line's bytes).
+        return Strip(segments, self._width).simplify()
 
     def _header_strip(self) -> Strip:
         if self._header is None:
@@ -510,8 +607,18 @@ class LiveTable(ScrollView, can_focus=True):
             return self._render_cells(self.store.row(key), self.rich_style, self._style("cursor"))
         strip = self._line_cache.get(key)
         if strip is None:
+            if len(self._line_cache) >= 2 * self._page + LINE_CACHE_SLACK:
+                self._keep_visible_lines()
             strip = self._line_cache[key] = self._render_cells(self.store.row(key), self.rich_style)
         return strip
+
+    def _keep_visible_lines(self) -> None:
+        """Keep the drawn lines of the rows on screen only. A row pushed off it by new rows (every
+        trade of the day, in the trades pane) is drawn again if it comes back, instead of holding
+        a strip of ~5 KB per row ever shown."""
+        top = self._top
+        shown = set(self._keys[top : top + self._page])
+        self._line_cache = {key: strip for key, strip in self._line_cache.items() if key in shown}
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -529,7 +636,9 @@ class LiveTable(ScrollView, can_focus=True):
         y = index - self._top + 1
         if 1 <= y < self.size.height:
             self.repaints += 1
-            self.refresh(Region(0, y, self.size.width, 1))
+            # Only as wide as the columns drawn: the blank rest of the line never changes without
+            # a relayout (which repaints it all), and resending it cost a wide terminal the most.
+            self.refresh(Region(0, y, min(self._width, self.size.width), 1))
 
     def _refresh_all(self) -> None:
         self.repaints += self.size.height
@@ -734,16 +843,22 @@ class LiveTable(ScrollView, can_focus=True):
         self.move_cursor(len(self._keys) - 1)
 
     def action_column_left(self) -> None:
-        self._set_column(self.cursor_column - 1)
+        self._step_column(-1)
 
     def action_column_right(self) -> None:
-        self._set_column(self.cursor_column + 1)
+        self._step_column(1)
+
+    def _step_column(self, step: int) -> None:
+        """The chosen column `step` places left or right of the current one."""
+        order = self._order
+        place = max(0, min(self._place.get(self.cursor_column, 0) + step, len(order) - 1))
+        self._set_column(order[place])
 
     def _set_column(self, column: int) -> None:
-        column = max(0, min(column, len(self.store.columns) - 1))
-        if column == self.cursor_column:
+        """Make `column` (a store index, one of the chosen) the current column."""
+        if column == self.cursor_column or column not in self._place:
             return
-        step = 1 if column > self.cursor_column else -1
+        step = 1 if self._place[column] > self._place.get(self.cursor_column, -1) else -1
         self.cursor_column = column
         if self._relayout(step):
             self._update_virtual_size()
