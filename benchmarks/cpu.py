@@ -24,6 +24,7 @@ from .procs import BLOTTER, PYTHON, PtyProcess, SimProcess, cpu_seconds
 
 ORDERS = 200
 TARGET = 2.0  # % of one core
+ALONE_TARGET = 1.5  # the app alone with churn (the figure the shape-and-speed issue set)
 
 
 def _active_orders(base_url: str) -> int:
@@ -82,7 +83,8 @@ def run(quick: bool = False) -> list[Figure]:
         under(f"CPU, blotter --demo, {counts[0]} orders, {window}", busy["demo"], "% core", TARGET),
         Figure(f"  CPU of the demo's simulator process, {window}", fmt(busy["demo_sim"]), "% core",
                "for reference"),
-        under(f"CPU, app alone (sim in other process), {counts[1]} orders, {window}", busy["alone"], "% core", TARGET),
+        under(f"CPU, app alone (sim in other process), {counts[1]} orders, {window}", busy["alone"], "% core",
+              ALONE_TARGET),
         Figure(f"  CPU of that simulator process, {window}", fmt(busy["sim"]), "% core", "for reference"),
         under(f"CPU, app alone, {counts[2]} resting orders (no order churn), {window}", busy["resting"],
               "% core", TARGET),

@@ -3,7 +3,7 @@
 Orders come from the simulator's own model (`Exchange.seed_orders`), cloned to the wanted count.
 Each repeat applies the full snapshot with 1% of the orders at a price one increment away from
 the previous snapshot (so exactly that 1% is re-rendered). Timed: the headless store alone, then
-the app's whole handler `app._on_orders(page)` (store apply + `LiveTable.apply_diff`) inside a
+the app's whole handler `app._on_data("orders", page)` (store apply + `LiveTable.apply_diff`) inside a
 headless 120x40 Textual app, then the compositor's repaint of the changed lines that follows.
 """
 
@@ -60,7 +60,7 @@ def time_store(count: int, repeats: int) -> float:
 
 
 async def time_app(count: int, repeats: int) -> tuple[float, float]:
-    """Median seconds of `app._on_orders(page)`, and of the repaint that follows (less the time
+    """Median seconds of `app._on_data("orders", page)`, and of the repaint that follows (less the time
     `pilot.pause()` takes when nothing changed)."""
     from blotter.api import Page, TrueXClient
     from blotter.demo import demo_credentials
@@ -71,8 +71,8 @@ async def time_app(count: int, repeats: int) -> tuple[float, float]:
     app = create_app(client, catalog=catalog, start_feeds=False)
     apply_times, paint_times = [], []
     async with app.run_test(size=(120, 40)) as pilot:
-        app.build_feeds()  # `_on_orders` reads the feed's counters; the feeds are never started
-        app._on_orders(Page(items=base))
+        app.build_feeds()  # `_on_data` reads the feed's counters; the feeds are never started
+        app._on_data("orders", Page(items=base))
         await pilot.pause()
         idle_pauses = []
         for _ in range(repeats):
@@ -82,7 +82,7 @@ async def time_app(count: int, repeats: int) -> tuple[float, float]:
         for i in range(repeats):
             page = Page(items=changed if i % 2 == 0 else base)
             started = time.perf_counter()
-            app._on_orders(page)
+            app._on_data("orders", page)
             applied = time.perf_counter()
             await pilot.pause()
             painted = time.perf_counter()
@@ -100,9 +100,9 @@ def run(quick: bool = False) -> list[Figure]:
         label = f"{count:,} orders, 1% changed"
         figures += [
             Figure(f"poll cost, {label}: store apply", fmt(store_s * 1000), "ms", f"median of {repeats}"),
-            under(f"poll cost, {label}: app._on_orders (store + table)", apply_s * 1000, "ms", TARGET_MS)
+            under(f"poll cost, {label}: app._on_data orders (store + table)", apply_s * 1000, "ms", TARGET_MS)
             if count == max(SIZES) else
-            Figure(f"poll cost, {label}: app._on_orders (store + table)", fmt(apply_s * 1000), "ms", ""),
+            Figure(f"poll cost, {label}: app._on_data orders (store + table)", fmt(apply_s * 1000), "ms", ""),
             Figure("  then repaint of the changed lines (headless)", fmt(paint_s * 1000), "ms", "pause() less idle pause()"),
         ]
     return figures

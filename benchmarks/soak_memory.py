@@ -257,7 +257,8 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
             "trades": len(stores["trades"].items), "orders": len(stores["orders"].items),
             "workers": len(app.workers), "toasts": len(app._notifications), "tasks": len(asyncio.all_tasks()),
             # A feed that stopped would pass for flat memory: say which ones are not fresh.
-            "stale": [status.name for status in app.feeds.statuses() if str(status.health) != "fresh"],
+            "stale": [status.name for status in app.feeds.statuses()
+                      if str(status.health) != "fresh" and not status.paused],  # (done orders: polled only when shown)
             "catalog_version": app.catalog.version,  # moves when rows are all drawn again (wider decimals)
             **allocators(),
         }

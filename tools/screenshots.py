@@ -98,7 +98,8 @@ async def _until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0
 async def loaded(pilot: Any) -> None:
     """Every feed has painted its first data and every order its time; no toasts left over."""
     app = pilot.app
-    await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds if not feed.paused))
+    await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds if not feed.paused)
+                 and app.clients_asked)
     await _until(pilot, lambda: not app.dashboard.order_times.wanted(1))  # times from the activity trail, when needed
     await pilot.pause()
     app.refresh_bars()
@@ -230,6 +231,53 @@ async def alert_fired(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def quote_ticket(pilot: Any) -> None:
+    """`]` on BTC-PYUSD's quote: a BUY ticket at the ask."""
+    from textual.widgets import Input
+
+    from blotter.ui.screens.ticket import TicketScreen
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("3", "home", "right_square_bracket")
+    await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
+    await pilot.pause()
+    app.screen.query_one("#external_id", Input).value = FIXED_EXTERNAL_ID
+    await pilot.press(*"0.0010")
+    await _settle(pilot)
+
+
+async def column_picker(pilot: Any) -> None:
+    """`o` on the trades pane, Time hidden and Price moved up."""
+    from blotter.ui.screens.columns import ColumnPicker
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("2", "o")
+    await _until(pilot, lambda: isinstance(app.screen, ColumnPicker))
+    await pilot.press("down", "down", "space", "down", "K")
+    await _settle(pilot)
+
+
+async def all_clients(pilot: Any) -> None:
+    """`u`, then "All clients": a Client column, balances per client, the header says so."""
+    from textual.command import CommandPalette
+
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("u")
+    await _until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press(*"all clients")
+    await pilot.pause(0.3)  # the palette searches in a worker
+    before = app.feeds["balances"].successes
+    await pilot.press("enter")
+    await _until(pilot, lambda: app.dashboard.scope is None and app.feeds["balances"].successes > before
+                 and not app.feeds["balances"].in_flight)
+    await pilot.pause()
+    app.refresh_bars()
+    await _settle(pilot)
+
+
 async def help_overlay(pilot: Any) -> None:
     await loaded(pilot)
     await pilot.press("question_mark")
@@ -250,6 +298,9 @@ SCENES: dict[str, Scene] = {
     "positions": positions_pane,
     "done-orders": done_orders,
     "alert-fired": alert_fired,
+    "quote-ticket": quote_ticket,
+    "column-picker": column_picker,
+    "all-clients": all_clients,
 }
 
 

@@ -142,6 +142,7 @@ class BlotterApp(App[int]):
         self._main: MainScreen | None = None
         self.feeds = FeedSet()
         self.ready = False  # the catalog is loaded and the feeds are running
+        self.clients_asked = False  # `/clients` has answered (or failed) once
         self.unauthorized: str | None = None  # what to check, after a 401
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
         self._paused_at: int | None = None
@@ -338,11 +339,11 @@ class BlotterApp(App[int]):
             self.dashboard.take_reference(instruments.items, assets.items,
                                           len(instruments.bad_rows) + len(assets.bad_rows))
             break
-        await self._learn_clients()
-        self.apply_columns()
-        self.refresh_bars()
         if self.start_feeds:
             self.start_polling()
+        self.refresh_bars()
+        await self._learn_clients()  # after the first polls are asked for: not one more round trip before data
+        self.apply_columns()
 
     async def _learn_clients(self) -> None:
         """Which clients the key can act for (`/clients`); with several, `u` chooses."""
@@ -351,10 +352,17 @@ class BlotterApp(App[int]):
         except TrueXError as error:  # not fatal: the blotter shows the trader's own client
             log.info("clients not listed: %s", error)
             return
+        finally:
+            self.clients_asked = True
         self.dashboard.clients = listed.items
         if self.dashboard.several_clients:
-            self.notify(f"This key acts for {len(listed.items)} clients; you see {self.dashboard.client_label()}. "
-                        "u chooses another, or all.", title="Clients", timeout=8)
+            # The events line, not a toast: toasts come one at a time, and this one would replace a
+            # feed's failure. The header keeps saying whom the panes show.
+            scope = self.dashboard.scope
+            mnemonic = next((c.info.mnemonic for c in listed.items if c.id == scope and c.info), None)
+            shown = mnemonic or f"client {scope}"  # short: the line is whole at 80 columns
+            self._show_event(f"This key acts for {len(listed.items)} clients; showing {shown}. "
+                             "u: another, or all")
         self.refresh_bars()
 
     def action_choose_client(self) -> None:

@@ -192,6 +192,8 @@ async def test_u_chooses_one_client_or_all_and_the_ticket_follows(make_app, fake
         await wait_for(lambda: polled(app), pilot)
         await wait_for(lambda: app.dashboard.several_clients, pilot)
         assert "client 42 DESK" in str(app.query_one("#header").render())
+        assert "acts for 2 clients" in str(app.query_one("#events").render())  # said once, not a toast
+        assert not app._notifications
         assert "client" not in app.table("orders").column_choice  # one client: no Client column
         await pilot.press("u")
         await wait_for(lambda: isinstance(app.screen, CommandPalette), pilot)

@@ -12,5 +12,5 @@ async def wait_for(predicate, pilot, timeout: float = 10.0) -> None:
 
 
 def polled(app) -> bool:
-    """Every feed that polls has polled (the done orders poll only while shown)."""
-    return app.ready and all(feed.successes >= 1 for feed in app.feeds if feed.name != "done")
+    """Every feed that polls has polled (the done orders poll only while shown); `/clients` has answered."""
+    return app.ready and app.clients_asked and all(feed.successes >= 1 for feed in app.feeds if feed.name != "done")
