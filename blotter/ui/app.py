@@ -257,8 +257,13 @@ class BlotterApp(App[int]):
         """Toasts are plain text: they carry server strings (problem details, ids) that must never
         be read as markup. One at a time: a stack of them climbs over the panes; the events line
         keeps the record."""
-        self.clear_notifications()
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _on_notify(self, event) -> None:
+        # `notify` only posts a message: clearing there would miss the toasts posted in the same
+        # tick (three feeds failing at once showed three). The newest replaces the others here.
+        self._notifications.clear()
+        super()._on_notify(event)
 
     def _tell(self, told: Told) -> None:
         self.notify(told.message, title=told.title, severity=told.severity, timeout=told.timeout)
@@ -509,7 +514,8 @@ class BlotterApp(App[int]):
 
     def _on_feed_error(self, name: str, error: BaseException) -> None:
         self._note_unauthorized(error)
-        if self.feeds[name].errors == 1 and name != "health":  # once per outage, not on every retry
+        # Once per outage, not on every retry; a 401 has its own toast ("Not signed in"), one for all feeds.
+        if self.feeds[name].errors == 1 and name != "health" and not isinstance(error, Unauthorized):
             self.notify(f"{name}: {error}", title="Feed failing", severity="warning", timeout=6)
         self.refresh_bars()
 
@@ -519,7 +525,9 @@ class BlotterApp(App[int]):
             from ..config import unauthorized_help
 
             self.unauthorized = unauthorized_help(self.settings)
-            self.notify(f"{error}\n{self.unauthorized}", title="Not signed in", severity="error", timeout=30)
+            # Short, so the toast fits at 80x24; the whole list is at the top of help.
+            self.notify(f"{error}\nPress ? for what to check: key, secret, prefix, clock.", title="Not signed in",
+                        severity="error", timeout=30)
 
     # --- header and status line -----------------------------------------------------------------
 
@@ -755,7 +763,7 @@ class BlotterApp(App[int]):
             ("In a pane", list(LiveTable.BINDINGS)),
             ("Order entry", [b for b in everything if b.id and b.id.startswith("order.")]),
         ]
-        self.push_screen(HelpScreen(sections))
+        self.push_screen(HelpScreen(sections, notice=self.unauthorized))
 
     # --- themes ---------------------------------------------------------------------------------
 

@@ -81,3 +81,27 @@ async def test_markup_in_a_server_error_is_not_interpreted(sim, title):
         assert feed.health() is Freshness.FAILING and feed.status().error_title == f"500 {title}"
         assert f"500 {title}" in status_text(app)  # the literal text, brackets included
         assert app.is_running
+
+
+async def test_a_wrong_secret_says_what_to_check_in_a_toast_that_fits_and_one_toast_at_a_time(sim):
+    from robustness_support import make_client
+
+    from blotter.ui.screens.help import HelpScreen
+
+    clock = FakeClock()
+    app = make_app(sim.base_url, clock, client=make_client(sim.base_url, secret="not-the-secret"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(lambda: app.unauthorized is not None and app.feeds["balances"].errors >= 1, pilot)
+        await pilot.pause()
+        # orders, trades and balances fail at once: one toast, the one that says what to do
+        assert [n.title for n in app._notifications] == ["Not signed in"]
+        assert "Press ? for what to check" in next(iter(app._notifications)).message
+        app.notify("one")
+        app.notify("two")
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["two"]
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen), pilot)
+        notice = str(app.screen.query_one("#notice").render())
+        assert "TRUEX_API_SECRET" in notice and "TRUEX_API_KEY" in notice and "clock" in notice
+        assert "not-the-secret" not in notice

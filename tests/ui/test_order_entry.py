@@ -161,6 +161,9 @@ async def test_hard_guard_refuses(make, sim):
         assert f"BUY 0.0010 BTC-PYUSD at {Decimal(ticket.query_one('#price').value):,f}" in result
         assert "Notional " in result and " PYUSD" in result
         assert isinstance(app.screen, TicketScreen)
+        await pilot.press("backspace")  # an edit: the verdict was on the values submitted, not these
+        assert str(ticket.query_one("#result").render()) == ""
+        assert ticket.query_one("#qty").value == "0.001"  # what was typed is kept
     assert len(requests(sim, "create")) == before
 
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 POSITIONS_METHOD = "<!-- positions method: core.positions.METHOD, inserted by the help screen -->"
 
@@ -37,15 +37,18 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
+    HelpScreen #notice { color: $error; margin: 1 0; }
     HelpScreen > VerticalScroll {
         width: 90%; max-width: 100; height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[Binding]]], notice: str | None = None) -> None:
+        """`notice`: what to check first (after a 401), shown above everything, as plain text."""
         super().__init__()
         self.sections = sections
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         from ...core.positions import METHOD  # one wording of the method, for help and code alike
@@ -55,6 +58,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "Help — esc closes"
             scroll.can_focus = True
+            if self.notice:
+                yield Static(self.notice, id="notice", markup=False)
             yield Markdown("# blotter\n\n" + bindings_markdown(self.sections) + "\n" + text)
 
     def on_mount(self) -> None:

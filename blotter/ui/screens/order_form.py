@@ -68,6 +68,7 @@ class OrderForm(ModalScreen[Outcome | None]):
         self.guards = guards
         self.sending = False
         self.submitted = False  # after the first submit every message shows, empty fields too
+        self._guard_verdict = False  # #result shows a guard's verdict on the values submitted
         self.touched: set[str] = set()
         self._opened: dict[str, object] = {}  # each field's value as the form opened
 
@@ -134,6 +135,9 @@ class OrderForm(ModalScreen[Outcome | None]):
         name = widget.id
         if name in self.FIELDS and name in self._opened and self._value(name) != self._opened[name]:
             self.touched.add(name)
+        if self._guard_verdict:  # a refusal or "not sent" judged the values as they were
+            self._guard_verdict = False
+            self.query_one("#result", Static).update("")
         self.refresh_form()
 
     @on(Input.Changed)
@@ -177,6 +181,7 @@ class OrderForm(ModalScreen[Outcome | None]):
         hard = [b for b in breaches if b.hard]
         if hard:
             result.update("\n".join(["Refused: over a hard limit", *restate(terms, hard)]))
+            self._guard_verdict = True
             return
         if breaches:
             lines = [*restate(terms, breaches), "", self.QUESTION]
@@ -185,6 +190,7 @@ class OrderForm(ModalScreen[Outcome | None]):
             )
             if not confirmed:
                 result.update("Not sent: over " + ", ".join(b.name for b in breaches))
+                self._guard_verdict = True
                 return
         self.sending = True
         button = self.query_one("#submit", Button)
