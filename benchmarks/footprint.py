@@ -1,4 +1,4 @@
-"""What the data a session is meant to keep costs in memory: a debug hook for the soak bench.
+"""What the data a session is meant to keep costs in memory: a probe for the soak bench (not shipped).
 
 Headless (no Textual). `store_bytes` sums `sys.getsizeof` over everything a store's containers
 reach, each object once, without crossing into code, classes or modules (a row's render function

@@ -6,7 +6,7 @@ orders). The app runs exactly as `blotter --demo` (this module's `--child` mode 
 `main(["--demo"])` in-process, so a sampler can read the app) after a minute's warm-up. Each
 minute it records VmRSS, where it sits (pymalloc's arenas, malloc's heap) and the records the
 panes hold, from inside the app's event loop; what a trade and an order cost is measured once, at
-the end of those samples (`blotter.core.footprint.held`), and the data kept each minute is the
+the end of those samples (`benchmarks/footprint.py`, `held`), and the data kept each minute is the
 records held times that cost. `tracemalloc` runs only in the last quarter of the window, whose RSS samples are left
 out of the fit (its records fragment malloc's heap); at the end the sites that grew most while it
 ran are listed (file:line, and the nearest blotter frame that led there).
@@ -230,7 +230,7 @@ def growth_sites(snapshot: tracemalloc.Snapshot, base: tracemalloc.Snapshot, lim
 def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -> int:
     import blotter.ui.app as app_module
     from blotter.cli import main
-    from blotter.core.footprint import held
+    from benchmarks.footprint import held
 
     found: list = []
     init = app_module.BlotterApp.__init__

@@ -925,62 +925,52 @@ def _sort_text(catalog: Catalog, quote_asset_id: str | None, name: str, last: bo
 def position_row(item: Position | PositionTotal, display: Display | Catalog) -> Row:
     catalog = as_display(display).catalog
     if isinstance(item, PositionTotal):
-        return _total_row(item, catalog)
+        name = f"Total {catalog.asset_name(item.quote_asset_id)}"
+        return _in_column_order(symbol=Cell(name, "", _sort_text(catalog, item.quote_asset_id, name, True)),
+                                **_money_cells(item, catalog))
     p = item
     instrument = p.instrument_id
     approx = p.approximate
-    quote = p.quote_asset_id
-    pnl = catalog.asset_places(quote, *(_shown(v, n in approx) for n, v in (
-        ("realized", p.realized), ("unrealized", p.unrealized), ("total", p.total)) if v is not None),
-        column="position-pnl")
-    fee_places = catalog.asset_places(quote, _shown(p.fees, False), column="position-fees")
-    notional_places = catalog.asset_places(quote, _shown(p.notional, False), column="position-notional")
     qp = catalog.qty_places(instrument, p.net_qty, p.bought_qty, p.sold_qty, column="position-qty")
     pp = catalog.price_places(instrument, column="position-price")
     symbol = catalog.symbol(instrument)
     return _in_column_order(
-        symbol=Cell(symbol, "", _sort_text(catalog, quote, symbol, False)),
-        client=Cell(p.client_id or ""),
+        symbol=Cell(symbol, "", _sort_text(catalog, p.quote_asset_id, symbol, False)),
         net=Cell(_signed(fmt_amount(p.net_qty, qp), p.net_qty), "buy" if p.net_qty > 0 else "sell" if p.net_qty < 0
                  else "", p.net_qty),
         avg_cost=_price_cell(p.avg_cost, "avg_cost" in approx, pp),
-        realized=_pnl_cell(p.realized, "realized" in approx, pnl),
-        unrealized=_pnl_cell(p.unrealized, "unrealized" in approx, pnl),
-        fees=_fees_cell(p, fee_places),
-        total=_pnl_cell(p.total, "total" in approx, pnl),
         bought=Cell(fmt_amount(p.bought_qty, qp), "", p.bought_qty),
         avg_buy=_price_cell(p.avg_buy, "avg_buy" in approx, pp),
         sold=Cell(fmt_amount(p.sold_qty, qp), "", p.sold_qty),
         avg_sell=_price_cell(p.avg_sell, "avg_sell" in approx, pp),
-        fills=_fills_cell(p.fills, p.unreadable_fills),
-        notional=Cell(fmt_amount(_shown(p.notional, False), notional_places), "", p.notional),
+        **_money_cells(p, catalog),
     )
+
+
+def _money_cells(item: Position | PositionTotal, catalog: Catalog) -> dict[str, Cell]:
+    """What a position and a total row both show: the client, the P&L, fees, fills and notional,
+    each aligned in the quote asset."""
+    approx = item.approximate
+    quote = item.quote_asset_id
+    pnl = catalog.asset_places(quote, *(_shown(v, n in approx) for n, v in (
+        ("realized", item.realized), ("unrealized", item.unrealized), ("total", item.total)) if v is not None),
+        column="position-pnl")
+    fee_places = catalog.asset_places(quote, _shown(item.fees, False), column="position-fees")
+    notional_places = catalog.asset_places(quote, _shown(item.notional, False), column="position-notional")
+    return {
+        "client": Cell(item.client_id or ""),
+        "realized": _pnl_cell(item.realized, "realized" in approx, pnl),
+        "unrealized": _pnl_cell(item.unrealized, "unrealized" in approx, pnl),
+        "fees": _fees_cell(item, fee_places),
+        "total": _pnl_cell(item.total, "total" in approx, pnl),
+        "fills": _fills_cell(item.fills, item.unreadable_fills),
+        "notional": Cell(fmt_amount(_shown(item.notional, False), notional_places), "", item.notional),
+    }
 
 
 def _in_column_order(**cells: Cell) -> Row:
     blank = Cell("", "", None)
     return tuple(cells.get(column.key, blank) for column in POSITION_COLUMNS)
-
-
-def _total_row(t: PositionTotal, catalog: Catalog) -> Row:
-    approx = t.approximate
-    quote = t.quote_asset_id
-    pnl = catalog.asset_places(quote, *(_shown(v, n in approx) for n, v in (
-        ("realized", t.realized), ("unrealized", t.unrealized), ("total", t.total)) if v is not None),
-        column="position-pnl")
-    fee_places = catalog.asset_places(quote, _shown(t.fees, False), column="position-fees")
-    notional_places = catalog.asset_places(quote, _shown(t.notional, False), column="position-notional")
-    name = f"Total {catalog.asset_name(quote)}"
-    return _in_column_order(
-        symbol=Cell(name, "", _sort_text(catalog, quote, name, True)),
-        client=Cell(t.client_id or ""),
-        realized=_pnl_cell(t.realized, "realized" in approx, pnl),
-        unrealized=_pnl_cell(t.unrealized, "unrealized" in approx, pnl),
-        fees=_fees_cell(t, fee_places),
-        total=_pnl_cell(t.total, "total" in approx, pnl),
-        fills=_fills_cell(t.fills, t.unreadable_fills),
-        notional=Cell(fmt_amount(_shown(t.notional, False), notional_places), "", t.notional),
-    )
 
 
 def positions_store(display: Display | Catalog | None = None) -> PositionStore:
