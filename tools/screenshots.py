@@ -101,6 +101,9 @@ async def loaded(pilot: Any) -> None:
     await _until(pilot, lambda: app.ready and all(feed.successes >= 1 for feed in app.feeds if not feed.paused)
                  and app.clients_asked)
     await _until(pilot, lambda: not app.dashboard.order_times.wanted(1))  # times from the activity trail, when needed
+    # The offset is read from a real `Date` header (whole seconds) against this machine's clock: on
+    # a loaded machine a late answer reads -1s. The picture must not depend on the machine's load.
+    app.client.clock.offset = 0.0
     await pilot.pause()
     app.refresh_bars()
     await pilot.pause()
