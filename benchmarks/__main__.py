@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from . import client, cpu, memory, poll_cost, soak_memory, startup, terminal_bytes
+from . import client, cpu, memory, poll_cost, soak_memory, startup, streaming, terminal_bytes
 from .common import Figure, machine_line, print_table
 
 
@@ -25,6 +25,7 @@ BENCHES: dict[str, tuple[Callable[[bool], list[Figure]], str]] = {
     "memory": (memory.run, "5. RSS and backfill time with 100,000 trades"),
     "client": (client.run, "6. signing cost and client requests/s on loopback"),
     "soak": (soak_memory.run, "7. RSS growth over 20 minutes (5 quick) of real demo churn"),
+    "streaming": (streaming.run, "8. WebSocket stream vs REST polling: fill latency, CPU and REST requests/min"),
 }
 
 

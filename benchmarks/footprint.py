@@ -40,8 +40,13 @@ def store_bytes(store: Any, seen: set[int] | None = None) -> int:
     return deep_size(*(getattr(store, name) for name in names if hasattr(store, name)), seen=seen)
 
 
-def held(stores: dict[str, Any]) -> dict[str, tuple[int, int]]:
+def held(stores: dict[str, Any], also: dict[str, Any] | None = None) -> dict[str, tuple[int, int]]:
     """Per pane: the records held and the bytes they take with their rows and indexes (an object
-    two panes share is counted once, in the first)."""
+    two panes share is counted once, in the first). `also` adds, per pane, what is kept elsewhere
+    for each of its records (the client's copy of the last listing, which grows with the orders
+    resting): counted after every store, so a record the two share is the store's."""
     seen: set[int] = set()
-    return {name: (len(store.items), store_bytes(store, seen)) for name, store in stores.items()}
+    sizes = {name: store_bytes(store, seen) for name, store in stores.items()}
+    for name, roots in (also or {}).items():
+        sizes[name] += deep_size(roots, seen=seen)
+    return {name: (len(store.items), sizes[name]) for name, store in stores.items()}

@@ -39,6 +39,7 @@ from .procs import PYTHON, PtyProcess, child_env, memory_kb
 
 MINUTES, QUICK_MINUTES = 20, 5
 WARM_UP_SECONDS = 60.0  # after the first data: caches fill, the trades display reaches its cap
+CACHE_FILL_LIMIT_SECONDS = 300.0  # then at most this long more for the bounded cell-length cache to fill
 TARGET_MB_PER_HOUR = 5.0
 FRAMES = 12  # tracemalloc frames kept per allocation: enough to reach the blotter frame behind a site
 # tracemalloc runs only in the last quarter: its record per live block sits in malloc's heap among
@@ -60,7 +61,7 @@ def run(quick: bool = False) -> list[Figure]:
         env = child_env(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         started = time.monotonic()
         with PtyProcess(argv, env=env) as app:
-            records = _wait_for_end(out, app, deadline=started + minutes * 60 + WARM_UP_SECONDS + 300)
+            records = _wait_for_end(out, app, deadline=started + minutes * 60 + WARM_UP_SECONDS + CACHE_FILL_LIMIT_SECONDS + 300)
             app.quit()
         took = time.monotonic() - started
     return figures(records, took, quick)
@@ -140,6 +141,8 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
         Figure("  RSS growth beyond the data kept", fmt(growth, 1), "MB/h", f"≤ {TARGET_MB_PER_HOUR:g} MB/h",
                growth <= TARGET_MB_PER_HOUR),
         where(first, last),
+        Figure("  Rich's cell-length cache (bounded) at the start", f"{first.get('cell_cache', 0):,}", "entries",
+               "of 4,096: full before the window, so its growth is not in it"),
         Figure("  feeds stale over the last 3 samples", ", ".join(stopped) or "none", "",
                f"none (else the data stopped); {stale} of {len(samples)} samples had a stale feed", not stopped),
         Figure(f"  traced growth over the last {traced_minutes:.0f} min (tracemalloc)",
@@ -230,6 +233,8 @@ def growth_sites(snapshot: tracemalloc.Snapshot, base: tracemalloc.Snapshot, lim
 def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -> int:
     import blotter.ui.app as app_module
     from blotter.cli import main
+    from rich.cells import cached_cell_len
+
     from benchmarks.footprint import held
 
     found: list = []
@@ -260,10 +265,17 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
             "stale": [status.name for status in app.feeds.statuses()
                       if str(status.health) != "fresh" and not status.paused],  # (done orders: polled only when shown)
             "catalog_version": app.catalog.version,  # moves when rows are all drawn again (wider decimals)
+            "cell_cache": cached_cell_len.cache_info().currsize,
             **allocators(),
         }
         if walk:  # once, after the RSS samples: the walk's own set is a large allocation (see footprint)
-            record["panes"] = held(stores)
+            # Kept per record outside the stores, so data kept too: the client's copy of the last
+            # orders listing (raw rows beside their models) and the orders' times go with the
+            # resting orders; the positions' ledgers (one entry per fill of the day) with the trades.
+            record["panes"] = held(stores, also={
+                "orders": [app.client._listings["orders"], app.dashboard.order_times],
+                "trades": [app.dashboard.positions],
+            })
         return record
 
     def dump_tasks(signum, frame) -> None:
@@ -285,6 +297,11 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
             time.sleep(0.5)
         app = found[0]
         time.sleep(warm_up)
+        # Rich's cell-length cache is bounded (4096 strings) but fills over the first minutes of
+        # churn, each new time and price one entry: growth that stops is not growth over a day.
+        deadline = time.monotonic() + CACHE_FILL_LIMIT_SECONDS
+        while cached_cell_len.cache_info().currsize < cached_cell_len.cache_info().maxsize and time.monotonic() < deadline:
+            time.sleep(5)
         started = time.monotonic()
         trace_from = int(minutes * TRACED_FROM)
         base = None

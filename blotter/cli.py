@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Check what the blotter assumes against the configured exchange and account,\n"
             "read-only (no order is ever sent): reachability, TLS, clock offset, signing,\n"
             "both API versions, health, paging, the trades timestamp, the fields the blotter\n"
-            "reads, instrument increments, the VWAP quote and the rate limit. Each check is\n"
+            "reads, instrument increments, the VWAP quote, the rate limit, and the WebSocket\n"
+            "stream (its welcome, a no-auth subscribe, a signed one). Each check is\n"
             "one row: OK, WARN or FAIL, what it means and what to do (SKIP when an earlier\n"
             "failure stops it). What it learns is saved for the dashboard in the state\n"
             "directory (doctor.json).\n"
@@ -428,6 +429,8 @@ def _serve_sim(args: argparse.Namespace) -> int:
         f"  export TRUEX_USER_ID={credentials.user_id}\n"
         f"  export TRUEX_API_KEY={credentials.key}\n"
         f"  export TRUEX_API_SECRET={secret_note}\n"
+        f"  export TRUEX_ORGANIZATION_ID={credentials.organization_id}\n"
+        f"  export TRUEX_WS_URL={server.ws_url}\n"
         f"  blotter call GET /api/v1/orders/active\n\n"
         f"Faults: GET/PUT/DELETE {server.base_url}/_sim/faults   Stop: ctrl+c",
         flush=True,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, tzinfo
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -132,6 +132,23 @@ class Settings(BaseSettings):
         "its own rate limit (x-ratelimit-* headers). Env TRUEX_MAX_REQUESTS_PER_MINUTE.",
     )
 
+    organization_id: str | None = Field(
+        None,
+        description="The organization's UUID, for the WebSocket stream's signed subscriptions (DROPCOPY and real-time "
+        "market data). Without it only the public channels are streamed, batched about once a second, and orders "
+        "stay on REST polling. Env TRUEX_ORGANIZATION_ID.",
+    )
+    ws_url: str | None = Field(
+        None,
+        description="The WebSocket address; default: base_url's host over ws(s) with the path /api/v1 "
+        "(e.g. wss://prod.truex.co/api/v1). Env TRUEX_WS_URL.",
+    )
+    stream: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="auto: stream what the exchange offers and poll the rest, falling back to polling by itself; "
+        "on: the same, and say loudly on screen when the stream fails; off: REST polling only. Env TRUEX_STREAM.",
+    )
+
     _notes: list[str] = PrivateAttr(default_factory=list)
 
     @classmethod
@@ -175,6 +192,40 @@ class Settings(BaseSettings):
                 f"{BASE_URL_NAMES} must not carry a query or fragment; e.g. https://prod.truex.co; got {value!r}"
             )
         return text
+
+    @field_validator("ws_url")
+    @classmethod
+    def _check_ws_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        text = value.strip()
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
+            raise ValueError(f"ws_url (TRUEX_WS_URL) must start with wss:// (or ws://) and name a host, "
+                             f"e.g. wss://prod.truex.co/api/v1; got {value!r}")
+        if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+            raise ValueError("ws_url (TRUEX_WS_URL) must not carry user:password@, a query or a fragment")
+        return text
+
+    @field_validator("stream", mode="before")
+    @classmethod
+    def _stream_words(cls, value: Any) -> Any:
+        # TOML's `stream = true` and TRUEX_STREAM=1 mean on.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        if isinstance(value, str):
+            word = value.strip().lower()
+            return {"true": "on", "1": "on", "yes": "on", "false": "off", "0": "off", "no": "off"}.get(word, word)
+        return value
+
+    @property
+    def stream_url(self) -> str:
+        """Where the stream connects: `ws_url`, or base_url's host over ws(s) at /api/v1."""
+        if self.ws_url:
+            return self.ws_url
+        parts = urlsplit(self.base_url)
+        scheme = "wss" if parts.scheme.lower() == "https" else "ws"
+        return f"{scheme}://{parts.netloc}/api/v1"
 
     @field_validator("api_prefix")
     @classmethod

@@ -34,6 +34,12 @@ def demo_credentials() -> Credentials:
     )
 
 
+def demo_organization() -> str:
+    from .sim import DEMO_CREDENTIALS
+
+    return DEMO_CREDENTIALS.organization_id
+
+
 def start_demo_server(
     seed: int = 7,
     *,

@@ -81,10 +81,12 @@ def make_app(server: Any, *, theme: str = "desk-dark", state: Path | None = None
         "export_dir": str(state),
         **settings,
     }
-    return create_app(
+    app = create_app(
         client, Settings(_env_file=None, **values), environment="DEMO", clock=FakeClock(now_ns=FROZEN_NS),
         audit_path=state / "audit.jsonl",
     )
+    app.scene_exchange = server.exchange  # the book scene streams its depth and prints
+    return app
 
 
 async def _until(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0) -> None:
@@ -281,6 +283,61 @@ async def all_clients(pilot: Any) -> None:
     await _settle(pilot)
 
 
+def stream_from(app: Any) -> Any:
+    """A stream the scene feeds by hand, with the frozen exchange's depth and prints: the same
+    picture every time (a live socket would race the frozen clock)."""
+    from blotter.api import Connected, Data, SnapshotDone, Subscribed
+    from blotter.api.dropcopy import read_dropcopy
+    from blotter.api.stream_models import Confirmation, DepthMessage, TradeMessage, Welcome
+    from blotter.core.streaming import StreamBridge
+    from blotter.ui.streaming import StreamLink
+
+    dashboard = app.dashboard
+    bridge = StreamBridge(monotonic=app.clock.monotonic, now_ns=app.clock.now_ns, symbol_of=app.catalog.symbol,
+                          read_dropcopy=read_dropcopy)
+    dashboard.stream = bridge
+    link = app.stream = StreamLink(app, None, bridge)
+    link.on_event(Connected(Welcome(), reconnect=False))
+    channels = [{"channel": c, "item_names": ["BTC-PYUSD"]} for c in ("EBBO", "DEPTH", "TRADE")]
+    channels.append({"channel": "DROPCOPY", "item_names": [app.home_client]})
+    link.on_event(Subscribed(Confirmation.model_validate({"channel": "WEBSOCKET", "update": "SNAPSHOT",
+                                                          "status": "AUTHENTICATED", "subscriptions": channels}),
+                             authenticated=True))
+    instrument = app.catalog.by_symbol("BTC-PYUSD")
+    bids, asks = app.scene_exchange.depth(instrument.id)
+
+    def levels(side):
+        return [{"price": format(p, "f"), "qty": format(q, "f"), "order_count": str(n)} for p, q, n in side]
+
+    link.on_event(Data(DepthMessage.model_validate({
+        "channel": "DEPTH", "update": "SNAPSHOT", "seqnum": "1",
+        "data": {"symbol": "BTC-PYUSD", "bids": levels(bids), "asks": levels(asks)}})))
+    link.on_event(SnapshotDone("DEPTH", "BTC-PYUSD"))
+    for number, (price, qty) in enumerate((("96,812.5", "0.0042"), ("96,813.0", "0.0150"), ("96,811.0", "0.0009"))):
+        app.clock.advance(0.4)
+        link.on_event(Data(TradeMessage.model_validate({
+            "channel": "TRADE", "update": "UPDATE", "seqnum": str(2 + number), "id": instrument.id,
+            "data": {"match_id": f"m-{number}", "trade_price": price.replace(",", ""), "trade_qty": qty,
+                     "liq_flag": "TAKER"}})))
+    return link
+
+
+async def book_pane(pilot: Any) -> None:
+    """`6` on BTC-PYUSD's quote: its depth ladder (the trader's resting orders marked in Mine),
+    the spread, and the market tape; the status line says which feeds stream."""
+    app = pilot.app
+    await loaded(pilot)
+    stream_from(app)
+    await pilot.press("3")
+    app.table("quotes").select_key(next(k for k in app.stores["quotes"].view
+                                        if app.stores["quotes"].items[k].quote.symbol == "BTC-PYUSD"
+                                        or app.catalog.symbol(app.stores["quotes"].items[k].quote.id) == "BTC-PYUSD"))
+    await pilot.press("6", "z")
+    await _until(pilot, lambda: app.stores["book"].total > 3 and app.stores["tape"].total == 3)
+    app.refresh_bars()
+    await _settle(pilot)
+
+
 async def help_overlay(pilot: Any) -> None:
     await loaded(pilot)
     await pilot.press("question_mark")
@@ -304,6 +361,7 @@ SCENES: dict[str, Scene] = {
     "quote-ticket": quote_ticket,
     "column-picker": column_picker,
     "all-clients": all_clients,
+    "book": book_pane,
 }
 
 

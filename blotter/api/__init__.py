@@ -17,6 +17,12 @@ _WHERE = {
     "request_priority": "._budget",
     "Notices": "._client", "Page": "._client", "Response": "._client", "RetryPolicy": "._client",
     "TrueXClient": "._client", "default_timeout": "._client",
+    **{name: "._stream" for name in (
+        "Connected", "Data", "Disconnected", "Gap", "Refused", "SnapshotDone", "Stale", "StreamClock", "StreamEvent",
+        "StreamSession", "StreamStatus", "Subscribed", "Unread", "refusal_hint", "stream_signature",
+        "ws_url_from_base",
+    )},
+    "DropCopyReport": ".dropcopy", "read_dropcopy": ".dropcopy",
     **{name: "._errors" for name in (
         "ApiError", "BadRequest", "ConfigError", "ConnectError", "ConnectionLost", "Forbidden", "NotFound",
         "RateLimited", "RequestTimeout", "ResponseFormatError", "ServerError", "TransportError", "TrueXError",
@@ -46,6 +52,24 @@ if TYPE_CHECKING:
     from ._client import Notices, Page, Response, RetryPolicy, TrueXClient, default_timeout
     from ._credentials import Credentials
     from ._defaults import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL
+    from ._stream import (
+        Connected,
+        Data,
+        Disconnected,
+        Gap,
+        Refused,
+        SnapshotDone,
+        Stale,
+        StreamClock,
+        StreamEvent,
+        StreamSession,
+        StreamStatus,
+        Subscribed,
+        Unread,
+        refusal_hint,
+        stream_signature,
+        ws_url_from_base,
+    )
     from ._errors import (
         ApiError,
         BadRequest,
@@ -62,3 +86,4 @@ if TYPE_CHECKING:
         TrueXError,
         Unauthorized,
     )
+    from .dropcopy import DropCopyReport, read_dropcopy

@@ -14,6 +14,7 @@ from typing import Any
 from ..api.models import Health, MarketQuote, Order, OrderStatus, Trade
 from ..config import Settings
 from .feeds import Backoff, Clock, Feed, FeedSet, TradesFetcher
+from .book_rows import BOOK_LEVELS, TapeLine, book_lines, book_store, own_resting, spread_bps, tape_store
 from .format import TimeFormat
 from .mid_history import MidHistory
 from .order_times import OrderTimes
@@ -74,7 +75,11 @@ class Dashboard:
             "balances": balances_store(self.display),
             "positions": positions_store(self.display),
             "done": orders_store(self.display),  # the orders pane's other view (`h`): done in the last 24 h
+            "book": book_store(self.display),  # the depth ladder of `book_instrument` (the stream only)
+            "tape": tape_store(self.display),  # the market's trade prints beside it
         }
+        self.stream: Any = None  # the StreamBridge, when the stream is used
+        self.book_instrument: str | None = None  # the instrument the Book pane shows
         self.done_notice: str | None = None
         self.done_loaded = False  # the done orders have been fetched once (asked for only when shown)
         self.clients: list[Any] = []  # the clients the key can act for (`/clients`), when asked
@@ -111,7 +116,7 @@ class Dashboard:
         trades = self.trades
         fetchers: dict[str, tuple[Callable[[], Any], float]] = {
             "orders": (client.active_orders, poll.orders),
-            "trades": (TradesFetcher(client, self.clock, lambda: trades.newest_timestamp, compact=trades.compact),
+            "trades": (TradesFetcher(client, self.clock, lambda: trades.polled_newest, compact=trades.compact),
                        poll.trades),
             "quotes": (client.quotes, poll.quotes),
             "balances": (lambda: client.balances(client_id=client_id()), poll.balances),
@@ -137,6 +142,15 @@ class Dashboard:
         poll.bars_changed = self._count_bad("orders", bad)
         return poll
 
+    def take_order_states(self, orders: list[Order]) -> Poll:
+        """Order states the stream reported: the open ones shown or updated, the done ones gone
+        (and announced, as when a poll no longer lists them); the other rows are not touched."""
+        store = self.stores["orders"]
+        diff = store.change([o for o in orders if o.is_open], [o.id for o in orders if not o.is_open])
+        if diff.removed:
+            self.order_times.forget(diff.removed)
+        return Poll(diff, gone=list(diff.removed) if self.orders_loaded else [])
+
     def take_trades(self, trades: list[Any], bad: int) -> Poll:
         store = self.trades
         new = [t for t in trades if t.key not in store.items] if self.trades_loaded else []
@@ -145,6 +159,16 @@ class Dashboard:
         if self.positions.add(trades):
             poll.others["positions"] = self._positions_diff()
         poll.bars_changed = self._count_bad("trades", bad)
+        return poll
+
+    def take_streamed_trades(self, trades: list[Any]) -> Poll:
+        """Fills the drop copy reported: shown and announced like polled ones; the next trades poll
+        still asks from the newest trade a poll listed (see `TradeStore.upsert`)."""
+        store = self.trades
+        new = [t for t in trades if t.key not in store.items] if self.trades_loaded else []
+        poll = Poll(store.upsert(trades, polled=False), new_trades=new)
+        if self.positions.add(trades):
+            poll.others["positions"] = self._positions_diff()
         return poll
 
     def take_quotes(self, quotes: list[MarketQuote], bad: int) -> Poll:
@@ -284,6 +308,8 @@ class Dashboard:
 
     def subtitle(self, name: str) -> str:
         store = self.stores[name]
+        if name in ("book", "tape"):
+            return self._book_subtitle(name)
         if name == "trades":
             parts = [store.status_text()]
         elif name == "positions" and not store.filter_text:
@@ -307,6 +333,60 @@ class Dashboard:
             parts.append(f"{len(store.unreadable)} with unreadable values (?)")
         if store.filter_text:
             parts.append(f"filter: {store.filter_text}")
+        return " · ".join(parts)
+
+    # --- the book: the stream's depth ladder and tape ----------------------------------------------
+
+    def choose_book(self, instrument_id: str | None) -> Diff | None:
+        """Show this instrument's ladder (the highlighted row's); None when it is already shown."""
+        if instrument_id is None or instrument_id == self.book_instrument:
+            return None
+        self.book_instrument = instrument_id
+        return self.take_book()
+
+    def take_book(self, levels: int = BOOK_LEVELS) -> Diff:
+        """The ladder again, from the stream's book and the trader's resting orders: `levels` a side
+        (as many as the pane shows around the spread, at most ten)."""
+        instrument_id = self.book_instrument
+        if instrument_id is None and self.stores["quotes"].view:  # the first quote until one is chosen
+            first = self.stores["quotes"].items[self.stores["quotes"].view[0]]
+            instrument_id = self.book_instrument = first.quote.id
+        book = self.stream.book(self.catalog.symbol(instrument_id)) if self.stream is not None else None
+        if book is None or not book.snapshotted:
+            return self.stores["book"].apply([])
+        bids, asks = book.ladder(max(1, min(levels, BOOK_LEVELS)))
+        mine = own_resting(self.stores["orders"].items.values(), instrument_id)
+        return self.stores["book"].apply(book_lines(instrument_id, bids, asks, mine))
+
+    def take_tape(self) -> Diff:
+        if self.stream is None:
+            return Diff()
+        lines = []
+        for entry in self.stream.tape.latest():
+            instrument = self.catalog.by_symbol(entry.symbol) if entry.symbol else None
+            lines.append(TapeLine(f"{entry.match_id or ''}:{entry.received_ns}", instrument.id if instrument else None,
+                                  entry.symbol or "", entry.price, entry.qty, entry.liq_flag, entry.received_ns,
+                                  -entry.received_ns))  # newest first
+        return self.stores["tape"].apply(lines)
+
+    def _book_subtitle(self, name: str) -> str:
+        stream = self.stream
+        if stream is None:
+            return "the stream is off (stream = off, or no WebSocket)" if name == "book" else ""
+        if name == "tape":
+            return f"{len(stream.tape)} prints" if len(stream.tape) else "no prints yet"
+        symbol = self.catalog.symbol(self.book_instrument) if self.book_instrument else ""
+        book = stream.book(symbol)
+        parts = [symbol or "no instrument"]
+        if book is None:
+            parts.append("waiting for depth" if stream.state == "live" else stream.summary())
+        else:
+            parts.append(book.state)
+            spread_line = self.stores["book"].items.get("spread")
+            if spread_line is not None and spread_line.price is not None:
+                parts.append(f"spread {spread_bps(spread_line, book.mid)}")
+            if book.unreadable:
+                parts.append(f"{book.unreadable} levels unreadable")
         return " · ".join(parts)
 
     @property

@@ -250,12 +250,26 @@ def _asset(catalog: Catalog | None) -> Callable[[str | None], str | None]:
     return lambda asset_id: catalog.asset_name(asset_id) or None
 
 
+def book_fields(catalog: Catalog | None = None) -> tuple[ExportField, ...]:
+    """The depth ladder as shown (`6`): asks, the spread line, bids; `mine` is the trader's resting quantity."""
+    symbol = _symbol(catalog)
+    return (
+        ExportField("symbol", "text", lambda line: symbol(line.instrument_id)),
+        ExportField("side", "text", lambda line: line.side),
+        ExportField("price", "decimal", lambda line: line.price),
+        ExportField("qty", "decimal", lambda line: line.qty),
+        ExportField("order_count", "text", lambda line: None if line.orders is None else str(line.orders)),
+        ExportField("mine", "decimal", lambda line: line.mine),
+    )
+
+
 FIELDS: dict[str, Callable[[Catalog | None], tuple[ExportField, ...]]] = {
     "orders": order_fields,
     "trades": trade_fields,
     "balances": balance_fields,
     "quotes": quote_fields,
     "positions": position_fields,
+    "book": book_fields,  # from the dashboard only (`e` on the Book pane): the ladder is the stream's, not a listing
 }
 
 

@@ -15,30 +15,13 @@ import enum
 import heapq
 import itertools
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ..api import RateLimited, RequestTag, request_priority
+from ..api._clock import Clock, SystemClock
 from ..api._defaults import NS_PER_DAY
-
-
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
-    def now_ns(self) -> int: ...
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now_ns(self) -> int:
-        return time.time_ns()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 class FakeClock:
@@ -161,8 +144,10 @@ class Feed:
         self.fetch = fetch
         self.on_data = on_data
         self.on_error = on_error
-        self.configured = interval
+        self.normal = interval  # the settings' interval
+        self.configured = interval  # the normal one, or the slower cadence while another source feeds the pane
         self.interval = interval  # stretched by `FeedSet.plan` when the request budget is tight
+        self.last_started: float | None = None  # when the poll now answered (or in flight) was sent
         self.priority = priority  # its requests' place in the budget's queue; pacing stretches high first
         self.max_interval = max(interval, max_interval)  # pacing stretches it no further
         self.requests_per_poll = 1.0  # measured
@@ -199,6 +184,18 @@ class Feed:
         self._running.set()
         self._wake.set()  # poll now rather than finish the old sleep
 
+    def set_cadence(self, seconds: float | None) -> None:
+        """While the stream feeds this pane, poll only every `seconds` (REST reconciles); None: back
+        to the normal interval, at once when that is sooner than the sleep under way."""
+        target = self.normal if seconds is None else max(self.normal, seconds)
+        if target == self.configured:
+            return
+        faster = target < self.configured
+        self.configured = self.interval = target
+        self.max_interval = max(self.max_interval, target)
+        if faster and not self.errors:
+            self.poke()
+
     def poke(self) -> None:
         """Poll as soon as the current sleep is interrupted."""
         self._wake.set()
@@ -208,7 +205,7 @@ class Feed:
     async def poll_once(self) -> bool:
         """One poll; returns True on success. Errors are recorded, never raised."""
         self.in_flight = True
-        started = self.clock.monotonic()
+        started = self.last_started = self.clock.monotonic()
         tag = RequestTag(self.priority)
         try:
             with request_priority(tag):

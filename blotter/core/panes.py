@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-PANES = ("orders", "trades", "quotes", "balances", "positions")  # numbered 1-5 in screen order
+PANES = ("orders", "trades", "quotes", "balances", "positions", "book")  # numbered 1-6
 TITLES = {"orders": "Active orders", "trades": "Trades, last 24 h", "quotes": "Quotes", "balances": "Balances",
-          "positions": "Positions"}
+          "positions": "Positions", "book": "Book"}

@@ -195,13 +195,29 @@ class KeyedStore(Generic[T]):
         for item in items:
             self._merge(item, diff, seen)
         for key in [k for k in self.items if k not in seen]:
-            del self.items[key]
-            self._drop_row(key)
-            self._prints.pop(key, None)
-            self._search_cache.pop(key, None)
-            diff.removed.append(key)
+            self._remove(key, diff)
         self._after_write(diff)
         return diff
+
+    def change(self, items: Iterable[T], removed: Iterable[Key]) -> Diff:
+        """Add or update `items` and remove the `removed` keys; the rest stays (a stream's
+        changes, where a whole listing is not sent)."""
+        diff = Diff()
+        seen: set[Key] = set()
+        for item in items:
+            self._merge(item, diff, seen)
+        for key in removed:
+            if key in self.items and key not in seen:
+                self._remove(key, diff)
+        self._after_write(diff)
+        return diff
+
+    def _remove(self, key: Key, diff: Diff) -> None:
+        del self.items[key]
+        self._drop_row(key)
+        self._prints.pop(key, None)
+        self._search_cache.pop(key, None)
+        diff.removed.append(key)
 
     def upsert(self, items: Iterable[T]) -> Diff:
         """Add or update `items`; nothing is removed."""
@@ -378,6 +394,7 @@ class TradeStore(KeyedStore[T]):
         self._order: list[Key] = []  # keys, ascending by (timestamp, key)
         self._matching = 0
         self.newest_timestamp: int | None = None
+        self.polled_newest: int | None = None  # the newest of the trades a poll listed
         self.expired = 0  # trades dropped by the window over the store's life
 
     def apply(self, items: Iterable[T]) -> Diff:  # a trade history is never replaced
@@ -395,20 +412,29 @@ class TradeStore(KeyedStore[T]):
     def _order_key(self, key: Key) -> tuple[int, Key]:
         return (self._timestamp(self.items[key]), key)
 
-    def upsert(self, items: Iterable[T]) -> Diff:
+    def upsert(self, items: Iterable[T], *, polled: bool = True) -> Diff:
+        """`polled=False`: trades the stream reported. They do not move `polled_newest`, where the
+        next poll starts: a trade the stream missed is never skipped by the poll that would find it."""
         diff = Diff()
         new: list[Key] = []
         kept = self.items
         newest = self.newest_timestamp
+        confirmed = self.polled_newest
         for item in items:
             key = self._key(item)
-            if key in kept:
-                continue  # de-duplicated: trades never change once reported
+            if key in kept:  # de-duplicated: trades never change once reported
+                if polled:
+                    ts = self._timestamp(kept[key])
+                    confirmed = ts if confirmed is None or ts > confirmed else confirmed
+                continue
             record = kept[key] = self.compact(item)
             ts = self._timestamp(record)  # the kept record's: a trade without a time is stamped when seen
             new.append(key)
             if newest is None or ts > newest:
                 newest = ts
+            if polled and (confirmed is None or ts > confirmed):
+                confirmed = ts
+        self.polled_newest = confirmed
         if not new:
             return diff
         self.newest_timestamp = newest

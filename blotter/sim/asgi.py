@@ -12,6 +12,8 @@ send. Besides the record shapes, real mode differs here in:
 In both modes `GET /health` answers `{status, timestamp, service}` (503 when degraded), and
 `POST markets/quote` with `side` and `qty_unit` answers v1.0.4 `{qty, price}`, plus `notional` and
 `notional_residual` under v2026_01_23.
+
+The WebSocket stream API (`streaming.py`) is served at each prefix itself (`/api/v1`, `/v1/cefi`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from ..api.models import ModifyInfo, NewTransfer, OrderInfo
 from . import dialect
@@ -38,6 +40,7 @@ from .dialect import REAL, RequestIds, check_wire, to_wire
 from .engine import Exchange, SimError
 from .fault_injection import FaultConfig, FaultMiddleware
 from .signing import DEMO_CREDENTIALS, AuthFailure, AcceptedKey, verify
+from .streaming import StreamHub
 
 PREFIXES = ("/api/v1", "/v1/cefi")
 V2024 = "v2024_01_01"
@@ -182,6 +185,7 @@ class Simulator:
         self.lenient_userid = lenient_userid
         self.wire = check_wire(wire or exchange.wire)  # None: the exchange's own mode
         self.request_ids = RequestIds(exchange.seed)
+        self.stream = StreamHub(exchange, credentials, self.faults, self.wire, self.server_seconds)
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -514,7 +518,7 @@ class Simulator:
 
     # --- assembly -------------------------------------------------------------------------------
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[BaseRoute]:
         table: list[tuple[str, tuple[str, ...], Callable, dict]] = [
             ("GET", ("/health",), self.health, {"auth": False}),
             ("GET", ("/versions",), self.versions, {"auth": False}),
@@ -537,7 +541,8 @@ class Simulator:
             ("GET", ("/transfers", "/transfer"), self.transfers, {}),
             ("POST", ("/transfers", "/transfer"), self.create_transfer, {}),
         ]
-        routes = [
+        routes: list[BaseRoute] = [WebSocketRoute(prefix, self.stream.endpoint) for prefix in PREFIXES]
+        routes += [
             Route("/_sim/faults", self.sim_faults, methods=["GET", "PUT", "DELETE"]),
             Route("/_sim/orders/requests", self.sim_requests, methods=["GET"]),
             Route("/_sim/step", self.sim_step, methods=["POST"]),

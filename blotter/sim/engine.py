@@ -13,11 +13,17 @@ the same seed and the same sequence of calls give the same market. Amounts are `
 - one in five seeded historical matches is such a pair, and the demo flow now and then crosses
   two of its own orders inside the spread.
 In `sim` mode the engine draws exactly the same random numbers as it always has.
+
+`Exchange.listeners` hear what happens, for the WebSocket endpoint (`streaming.py`): an
+`OrderEvent` per order activity (the order as it is right then, the fill's trade, a reason), a
+`TradePrint` per market print, and `MarketStepped` after each tick. They are called with the lock
+held, from whatever thread called the engine, so they must only take note and return.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import random
 import threading
 import time
@@ -58,6 +64,41 @@ SELF_MATCH_SHARE = 0.2  # real mode: the share of seeded historical matches that
 BOOK_LEVELS = 1000  # a VWAP walk gives up after this many synthetic levels
 LEVEL_GROWTH = Decimal("1.5")  # each synthetic level one tick further holds 1.5 times the one before
 VWAP_PLACES = Decimal("0.00000001")
+DEMO_ORGANIZATION_ID = "5b1f6f0e-2a3c-4d5e-8f90-a1b2c3d4e5f6"
+DEPTH_LEVELS = 10  # synthetic levels per side in `depth()`
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """An order's activity (`msg_type` as in the activity feed), with the order as it is now."""
+
+    msg_type: str
+    order: Order
+    trade: Trade | None = None  # REPORT_TRADE: the fill
+    text: str | None = None  # a reject or cancel reason
+
+
+@dataclass(frozen=True)
+class TradePrint:
+    """A trade on the market (ours or others'); `liq_flag` is the aggressor's, always TAKER."""
+
+    instrument_id: str
+    match_id: str
+    price: Decimal
+    qty: Decimal
+    timestamp: int
+    liq_flag: str = "TAKER"
+
+
+@dataclass(frozen=True)
+class MarketStepped:
+    """A tick ended: prices and books moved."""
+
+    steps: int
+
+
+EngineEvent = OrderEvent | TradePrint | MarketStepped
+Level = tuple[Decimal, Decimal, int]  # price, quantity, order count
 
 
 class SimError(Exception):
@@ -217,6 +258,7 @@ class Exchange:
         clock: Callable[[], int] | None = None,
         *,
         user_id: str = "78932725357888855",
+        organization_id: str = DEMO_ORGANIZATION_ID,
         demo_flow: bool = False,
         seed_orders: int = 0,
         seed_trades: int = 0,
@@ -229,6 +271,7 @@ class Exchange:
         self.clock = clock or time.time_ns
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
+        self.listeners: list[Callable[[EngineEvent], None]] = []
         self.user_id = user_id
         self.demo_flow = demo_flow
         self.steps = 0
@@ -246,12 +289,11 @@ class Exchange:
             self._refresh_book(market)
             self.markets[instrument.id] = market
         self.accounts: dict[str, Account] = {}
-        organization = "5b1f6f0e-2a3c-4d5e-8f90-a1b2c3d4e5f6"
         for client_id, mnemonic in ((user_id, "DESK-1"), (self._new_id(), "DESK-1-SUB")):
             client = Client(
                 id=client_id,
                 status="ACTIVE",
-                info=ClientInfo(organization_id=organization, mnemonic=mnemonic, type="INSTITUTION",
+                info=ClientInfo(organization_id=organization_id, mnemonic=mnemonic, type="INSTITUTION",
                                 maker_fee_tier=1, taker_fee_tier=1, self_trade_prevention="NONE"),
             )
             balances = {self.asset_ids[name]: amount for name, amount in START_BALANCES.items()}
@@ -432,6 +474,35 @@ class Exchange:
             else:
                 price = (notional / base).quantize(VWAP_PLACES, rounding=ROUND_HALF_EVEN)
             return VwapFill(qty=base, price=price, notional=notional, residual=residual)
+
+    def depth(self, instrument_id: str, levels: int = DEPTH_LEVELS) -> tuple[list[Level], list[Level]]:
+        """(bids, asks), best first, as (price, qty, order count): `levels` synthetic levels per side,
+        merged with every resting order of our clients at its price, as a real book would show
+        them however far from the touch. A listed instrument's book is empty."""
+        with self.lock:
+            market = self.markets.get(instrument_id)
+            if market is None:
+                self.check_instrument(instrument_id)
+                return [], []
+            books: dict[str, dict[Decimal, list]] = {"BUY": {}, "SELL": {}}
+            lot = market.spec.qty_increment
+            for book_side, taker, count in (("BUY", "SELL", market.bid_count), ("SELL", "BUY", market.ask_count)):
+                for index, (price, qty) in enumerate(self._levels(market, taker)):
+                    if index == levels:
+                        break
+                    # A count that varies with depth without drawing on the market's randomness.
+                    orders = count if index == 0 else 1 + (count + 3 * index) % 9
+                    books[book_side][price] = [qty.quantize(lot, rounding=ROUND_DOWN), orders]
+            for order in self.orders.values():
+                if (order.instrument_id != instrument_id or order.price is None or order.leaves <= 0
+                        or order.status not in ("ACTIVE", "CANCEL_PENDING", "MODIFY_PENDING")):
+                    continue
+                level = books[order.side].setdefault(order.price, [Decimal(0), 0])
+                level[0] += order.leaves
+                level[1] += 1
+            bids = sorted(((p, q, n) for p, (q, n) in books["BUY"].items()), reverse=True)
+            asks = sorted((p, q, n) for p, (q, n) in books["SELL"].items())
+            return bids, asks
 
     def _take_base(self, market: Market, side: str, wanted: Decimal) -> tuple[Decimal, Decimal]:
         remaining, notional = wanted, Decimal(0)
@@ -643,7 +714,15 @@ class Exchange:
             window.reverse()
             return window
 
-    def _activity(self, order: SimOrder, msg_type: str, ts: int) -> None:
+    def _emit(self, event: EngineEvent) -> None:
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a listener's failure must not undo a trade
+                logging.getLogger(__name__).exception("an engine listener failed")
+
+    def _activity(self, order: SimOrder, msg_type: str, ts: int, *, trade: Trade | None = None,
+                  text: str | None = None) -> None:
         price = order.price
         qty = order.qty
         if order.pending_modify is not None and msg_type in ("REQUEST_MODIFY", "REPORT_MODIFIED"):
@@ -654,6 +733,8 @@ class Exchange:
                      msg_type=msg_type, timestamp=ts, side=order.side, order_price=price, order_qty=qty)
         )
         self._activity_ts.append(ts)
+        if self.listeners:
+            self._emit(OrderEvent(msg_type, order.to_model(), trade, text))
 
     # --- transfers ------------------------------------------------------------------------------
 
@@ -697,20 +778,21 @@ class Exchange:
             self._settle_transfers()
             if self.demo_flow:
                 self._demo_flow()
+            self._emit(MarketStepped(self.steps))
 
     def _settle_pending(self) -> None:
         for order in list(self.orders.values()):
             if order.status == "NEW_PENDING":
                 self._confirm(order)
             elif order.status == "CANCEL_PENDING":
-                self._finish(order, "CANCELED", "REPORT_CANCELED")
+                self._finish(order, "CANCELED", "REPORT_CANCELED", "canceled on request")
             elif order.status == "MODIFY_PENDING":
                 self._apply_modify(order)
 
     def _reject(self, order: SimOrder, reason: str) -> None:
         order.status = "REJECTED"
         order.updated = self.now()
-        self._activity(order, "REPORT_REJECT", order.updated)
+        self._activity(order, "REPORT_REJECT", order.updated, text=reason)
 
     def _confirm(self, order: SimOrder) -> None:
         market = self.markets[order.instrument_id]
@@ -745,7 +827,8 @@ class Exchange:
         if crosses and order.status == "ACTIVE":
             self._take(order, market)
         if order.status == "ACTIVE" and (order.type == "MARKET" or order.tif == "IOC"):
-            self._finish(order, "CANCELED", "REPORT_CANCELED")
+            kind = "MARKET" if order.type == "MARKET" else "IOC"
+            self._finish(order, "CANCELED", "REPORT_CANCELED", f"{kind}: the unfilled quantity is canceled")
 
     def _take(self, order: SimOrder, market: Market) -> None:
         """Aggressive fill against the synthetic book, at most the top level's quantity."""
@@ -790,13 +873,14 @@ class Exchange:
         match_id = str(self.rng.getrandbits(126))
         self._execute(resting, resting.price, qty, "MAKER", ts, match_id)
         self._execute(aggressor, resting.price, qty, "TAKER", ts, match_id)
-        self._print(self.markets[aggressor.instrument_id], resting.price, qty, ts)
+        self._print(self.markets[aggressor.instrument_id], resting.price, qty, ts, match_id)
 
     def _fill(self, order: SimOrder, price: Decimal, qty: Decimal, liquidity: str) -> None:
         """A fill against the synthetic market (the other side is not one of our orders)."""
         ts = self.now()
-        self._execute(order, price, qty, liquidity, ts, str(self.rng.getrandbits(126)))
-        self._print(self.markets[order.instrument_id], price, qty, ts)
+        match_id = str(self.rng.getrandbits(126))
+        self._execute(order, price, qty, liquidity, ts, match_id)
+        self._print(self.markets[order.instrument_id], price, qty, ts, match_id)
 
     def _execute(self, order: SimOrder, price: Decimal, qty: Decimal, liquidity: str, ts: int, match_id: str) -> None:
         """One side of a match: balances, hold, the order's fill, the trade and activity records."""
@@ -831,18 +915,18 @@ class Exchange:
         )
         self.trades.append(trade)
         self._trade_ts.append(ts)
-        self._activity(order, "REPORT_TRADE", ts)
         if order.executed == order.qty:
             order.status = "FILLED"
+        self._activity(order, "REPORT_TRADE", ts, trade=trade)
 
-    def _finish(self, order: SimOrder, status: str, report: str) -> None:
+    def _finish(self, order: SimOrder, status: str, report: str, text: str | None = None) -> None:
         account = self.accounts[order.client_id]
         if order.hold:
             self._adjust(account.order_hold, order.hold_asset, -order.hold)
             order.hold = Decimal(0)
         order.status = status
         order.updated = self.now()
-        self._activity(order, report, order.updated)
+        self._activity(order, report, order.updated, text=text)
 
     def _apply_modify(self, order: SimOrder) -> None:
         info = order.pending_modify
@@ -877,7 +961,7 @@ class Exchange:
         if crosses:
             self._take(order, market)
             if order.status == "ACTIVE" and order.type == "MARKET":
-                self._finish(order, "CANCELED", "REPORT_CANCELED")
+                self._finish(order, "CANCELED", "REPORT_CANCELED", "MARKET: the unfilled quantity is canceled")
 
     def _refresh_book(self, market: Market) -> None:
         rng = self.rng
@@ -906,12 +990,15 @@ class Exchange:
         qty = market.spec.qty_increment * self.rng.randint(1, 200)
         self._print(market, price, qty, self.now())
 
-    def _print(self, market: Market, price: Decimal, qty: Decimal, ts: int) -> None:
+    def _print(self, market: Market, price: Decimal, qty: Decimal, ts: int, match_id: str | None = None) -> None:
         market.last_price, market.last_qty, market.last_ts = price, qty, ts
         market.last_update = ts
         market.prints.append((ts, price, qty))
         if len(market.prints) > 20_000:
             del market.prints[:10_000]
+        if self.listeners:
+            # Others' trades draw no match id from the seeded generator: the time is unique.
+            self._emit(TradePrint(market.instrument.id, match_id or str(ts), price, qty, ts))
 
     def _fill_resting(self) -> None:
         for order in list(self.orders.values()):

@@ -7,6 +7,21 @@ scope carries `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-rese
 until the window closes), and a request past the limit is answered 429 problem+json with
 `Retry-After` (wrapped as `{"error": ...}` under v2026_01_23). Setting or clearing the limit
 (`update`, `clear`, `PUT`/`DELETE /_sim/faults`) opens a new window.
+
+The `ws_*` fields act on the WebSocket endpoint (`streaming.py`), checked within 50 ms of being set;
+`paths` and `methods` do not scope them:
+- `ws_drop`: every open socket is cut now (no close frame: the client sees 1006), and every new one
+  right after its WELCOME, until cleared;
+- `ws_skip_seqnum`: the next this-many DEPTH updates (on any connection) each skip one seqnum;
+  counts down to 0 (`true` means 1);
+- `ws_stall`: nothing more is sent while set (WebSocket pings are still answered); what would have
+  been sent waits, up to 10,000 frames a socket, and goes out when cleared;
+- `ws_refuse`: every subscribe is answered with this status (`true`: UNAUTHENTICATED) and changes
+  nothing; unsubscribes are unaffected;
+- `ws_no_snapshot_complete`: a pre-1.0.5 server: no SNAPSHOT_COMPLETE, WELCOME says version 1.0.4;
+- `ws_reject_upgrade`: the handshake is refused (HTTP 403), a gateway that does not speak WebSocket;
+- `ws_dropcopy_schema`: the DROPCOPY payload's shape, "order" (the default) or "flat";
+- `ws_batch_seconds`: how often connections that never authenticated get their coalesced data.
 """
 
 from __future__ import annotations
@@ -22,6 +37,9 @@ from email.utils import formatdate
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WS_STATUSES = ("INVALID", "ERROR", "UNAUTHORIZED", "UNAUTHENTICATED", "AUTHENTICATED")
+DROPCOPY_SCHEMAS = ("order", "flat")  # the shapes `stream_payloads.DROPCOPY_SCHEMAS` builds
 
 
 @dataclass
@@ -43,6 +61,15 @@ class FaultConfig:
     clock_skew_seconds: float = 0.0  # the server's clock runs this far from real time
     paths: list[str] | None = None  # only paths containing one of these (None: all)
     methods: list[str] | None = None  # only these methods (None: all)
+    # WebSocket (see the module docstring)
+    ws_drop: bool = False  # cut every socket now, and each new one after WELCOME
+    ws_skip_seqnum: int = 0  # the next this-many DEPTH updates skip a seqnum (true: 1)
+    ws_stall: bool = False  # send nothing more (frames wait) while set
+    ws_refuse: bool | str = False  # answer subscribes with this status (true: UNAUTHENTICATED)
+    ws_no_snapshot_complete: bool = False  # act as a pre-1.0.5 server
+    ws_reject_upgrade: bool = False  # refuse the WebSocket handshake (HTTP 403)
+    ws_dropcopy_schema: str = "order"  # DROPCOPY payload shape: order | flat
+    ws_batch_seconds: float = 1.0  # unauthenticated connections' publishing interval
 
     def __post_init__(self) -> None:
         self.rate_epoch = 0  # bumped when the rate limit is set or cleared: a new window opens
@@ -55,7 +82,7 @@ class FaultConfig:
         for name, value in values.items():
             _check(name, value)
         for name, value in values.items():
-            setattr(self, name, value)
+            setattr(self, name, int(value) if name == "ws_skip_seqnum" else value)
         if any(name.startswith("rate_limit_") for name in values):
             self.rate_epoch += 1
 
@@ -87,6 +114,18 @@ def _check(name: str, value: Any) -> None:
         isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
     ):
         raise ValueError("rate_limit_window_seconds must be a number greater than zero")
+    if name in ("ws_drop", "ws_stall", "ws_no_snapshot_complete", "ws_reject_upgrade") and not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    if name == "ws_skip_seqnum" and (not isinstance(value, int) or value < 0):
+        raise ValueError("ws_skip_seqnum must be a whole number of at least 0, or true/false")
+    if name == "ws_refuse" and not isinstance(value, bool) and value not in WS_STATUSES:
+        raise ValueError(f"ws_refuse must be true, false or one of {', '.join(WS_STATUSES)}")
+    if name == "ws_dropcopy_schema" and value not in DROPCOPY_SCHEMAS:
+        raise ValueError(f"ws_dropcopy_schema must be one of {', '.join(DROPCOPY_SCHEMAS)}")
+    if name == "ws_batch_seconds" and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.01 <= value <= 60
+    ):
+        raise ValueError("ws_batch_seconds must be a number from 0.01 to 60")
 
 
 class RateWindow:

@@ -25,6 +25,7 @@ class SimServer:
     `restart()` stops and serves again on the same port, keeping the exchange's state.
     `wire` ("sim" or "real", see `dialect`) builds the exchange in that mode when none is given;
     None speaks the given exchange's own mode. `rate_limit_per_minute` sets that fault at start.
+    The WebSocket stream API is served on the same port (`ws_url`); `stop()` closes its sockets.
     """
 
     def __init__(
@@ -41,7 +42,8 @@ class SimServer:
         wire: str | None = None,
         rate_limit_per_minute: int | None = None,
     ) -> None:
-        self.exchange = exchange or Exchange(user_id=credentials.user_id, wire=wire or "sim")
+        self.exchange = exchange or Exchange(user_id=credentials.user_id, organization_id=credentials.organization_id,
+                                             wire=wire or "sim")
         self.wire = wire or self.exchange.wire
         self.host = host
         self.port = port
@@ -60,6 +62,10 @@ class SimServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/api/v1"
 
     def _socket(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -95,6 +101,7 @@ class SimServer:
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, date_header=False, server_header=False,
             lifespan="off", timeout_graceful_shutdown=1,
+            ws="websockets-sansio",  # the legacy "websockets" protocol warns of its deprecation
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign] - not the main thread

@@ -1,4 +1,5 @@
-"""The simulator's own signature check, written apart from the client's signer on purpose."""
+"""The simulator's own signature checks (REST and WebSocket), written apart from the client's signer
+on purpose."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+
+from .engine import DEMO_ORGANIZATION_ID
 
 
 @dataclass(frozen=True)
@@ -15,19 +18,24 @@ class AcceptedKey:
     user_id: str
     key: str  # the HMAC key's UUID, sent as x-truex-auth-token
     secret: str
+    organization_id: str = DEMO_ORGANIZATION_ID  # the WebSocket requests' organization_id (a UUID)
 
     def __repr__(self) -> str:
-        return f"AcceptedKey(user_id={self.user_id!r}, key={self.key!r}, secret='***')"
+        return (f"AcceptedKey(user_id={self.user_id!r}, key={self.key!r}, "
+                f"organization_id={self.organization_id!r}, secret='***')")
 
 
 DEMO_CREDENTIALS = AcceptedKey(
     user_id="78932725357888855",
     key="6f1d2c3b-4a59-4e7f-8a1b-9c0d1e2f3a4b",
     secret="demo-secret-not-for-production",
+    organization_id=DEMO_ORGANIZATION_ID,
 )
 
 MAX_AGE_SECONDS = 15
 MAX_AHEAD_SECONDS = 1
+WS_MAX_AHEAD_SECONDS = 1  # the WS rule is "not in the future"; whole-second stamps need this much slack
+WS_MARKER = "TRUEXWS"
 
 
 class AuthFailure(Exception):
@@ -88,4 +96,43 @@ def verify(
         )
     message = stamp.encode() + method.upper().encode() + path.encode() + body
     if not hmac.compare_digest(expected_signature(credentials.secret, message), sent):
+        raise AuthFailure("Invalid signature", "the signature does not match the request")
+
+
+def _check_stamp(stamp: str, server_seconds: float, ahead: float) -> None:
+    if not (stamp.isascii() and stamp.isdigit()):  # '²' is a digit to isdigit() but not to int()
+        raise AuthFailure("Invalid timestamp", "the timestamp must be whole seconds since the epoch")
+    age = server_seconds - int(stamp)
+    if age > MAX_AGE_SECONDS:
+        raise AuthFailure("Stale timestamp", f"timestamp is {age:.0f}s old; the limit is {MAX_AGE_SECONDS}s")
+    if -age > ahead:
+        raise AuthFailure("Timestamp in the future", f"timestamp is {-age:.0f}s ahead; the limit is {ahead:g}s")
+
+
+def verify_stream(
+    *,
+    timestamp: str | None,
+    key: str | None,
+    signature: str | None,
+    path: str,
+    server_seconds: float,
+    credentials: AcceptedKey,
+    organization_id: str | None = None,
+) -> None:
+    """A signed WebSocket request: HMAC-SHA256 over `timestamp + "TRUEXWS" + key + path` (`path` the
+    one connected to), standard Base64. `organization_id` is optional (older samples leave it out)
+    but must be ours when sent. Raise `AuthFailure` naming the check; never echo the secret."""
+    missing = [name for name, value in (("timestamp", timestamp), ("key", key), ("signature", signature))
+               if not isinstance(value, str) or not value]
+    if missing:
+        raise AuthFailure("Missing credentials", "missing: " + ", ".join(missing))
+    assert timestamp is not None and key is not None and signature is not None
+    if key != credentials.key:
+        raise AuthFailure("Unknown API key", "key is not a known key")
+    if organization_id is not None and organization_id != credentials.organization_id:
+        raise AuthFailure("Organization mismatch", "organization_id does not belong to this key")
+    _check_stamp(timestamp, server_seconds, WS_MAX_AHEAD_SECONDS)
+    message = (timestamp + WS_MARKER + key + path).encode()
+    # As bytes: compare_digest refuses str with non-ASCII characters, which JSON can carry.
+    if not hmac.compare_digest(expected_signature(credentials.secret, message).encode(), signature.encode()):
         raise AuthFailure("Invalid signature", "the signature does not match the request")

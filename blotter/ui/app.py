@@ -62,6 +62,9 @@ __all__ = ["PANES", "BlotterApp", "create_app"]
 log = logging.getLogger(__name__)
 
 ORDER_TIME_PRIORITY = 5  # activity lookups for order times wait behind every feed
+# The stream's public channels: INSTRUMENT is left out (the REST reference names the instruments,
+# and its 24 h stats, sent with every print, are not on screen).
+STREAM_CHANNELS = ("EBBO", "DEPTH", "TRADE")
 # The feeds are planned to this share of the polling budget: start-up reads (clock, reference data,
 # clients) and order-time lookups also count in the exchange's minute, and a window filled to the
 # last request holds the orders poll until the oldest one ages out.
@@ -118,11 +121,15 @@ class BlotterApp(App[int]):
         handle_signals: bool = False,
         audit_path: Path | None = None,
         preferences_path: Path | None = None,
+        streaming: bool = False,
+        stream_url: str | None = None,
     ) -> None:
         """With a `client`, the app is whole at once (tests). With `connect` instead, it draws its
         first frame, then reads the settings and makes the client (`connect` returns both) and
         everything that needs pydantic or the HTTP stack. `theme` (the --theme flag) beats the
-        theme remembered from the last session."""
+        theme remembered from the last session. `streaming`: use the exchange's WebSocket stream as
+        the settings say (`stream`, default auto); tests opt in. `stream_url` beats the settings'
+        (the demo's simulator says where it serves)."""
         super().__init__()
         if client is None and connect is None:
             raise TypeError("give a client or a way to connect")
@@ -131,6 +138,9 @@ class BlotterApp(App[int]):
         self.clock: Clock = clock or SystemClock()
         self.handle_signals = handle_signals
         self.start_feeds = start_feeds
+        self.streaming = streaming
+        self._stream_url = stream_url
+        self.stream: Any = None  # the StreamLink, once the stream is started
         self.startup_error: BaseException | None = None  # why `connect` failed; the app then exits
         self._given_environment = environment
         self._flag_theme = theme
@@ -147,6 +157,8 @@ class BlotterApp(App[int]):
         self.startup_warnings: list[str] = []  # e.g. a config file others can read; shown once mounted
         self._paused_at: int | None = None
         self._times_wanted = asyncio.Event()
+        self._reference_in = asyncio.Event()  # the instruments and assets are loaded
+        self._drawn_once: set[str] = set()  # feeds whose first data is on screen
         self._leaving = False
         self.preferences_path = preferences_path
         self.preferences = load_preferences(preferences_path) if preferences_path else Preferences()
@@ -195,7 +207,8 @@ class BlotterApp(App[int]):
         self.alert_book = loaded.book
         if loaded.problem:
             self.startup_warnings.append(loaded.problem)
-        self._main = MainScreen(self.dashboard.stores, self.dashboard.subtitle, FOOTER_RANKING, self.dashboard.title)
+        self._main = MainScreen(self.dashboard.stores, self.dashboard.subtitle, FOOTER_RANKING, self.dashboard.title,
+                                on_book=self._book_from, on_book_resize=self._book_resized)
 
     # --- the parts, for the dialogs, the commands and the tests ---------------------------------
 
@@ -329,11 +342,18 @@ class BlotterApp(App[int]):
         self.run_worker(self._startup(), name="startup", group="startup", exit_on_error=False)
 
     async def _startup(self) -> None:
+        if self.start_feeds:
+            # The first polls go out with the reference requests, not one round trip after them;
+            # each poll's answer waits for the reference (a row needs its symbol and increments).
+            self.start_polling()
         attempt = 0
         while not self._catalog_given:
             try:
-                await self.client.sync_clock()  # any answer carries a Date, a degraded one too
-                instruments, assets = await asyncio.gather(self.client.instruments(), self.client.assets())
+                # One round trip, not two: every answer carries a Date, and a request signed with a
+                # skewed clock is signed again once the Date is read (TrueXAuth), so the reference
+                # need not wait for the clock.
+                _, instruments, assets = await asyncio.gather(
+                    self.client.sync_clock(), self.client.instruments(), self.client.assets())
             except TrueXError as error:
                 attempt += 1
                 delay = self._backoff.delay(attempt, 1.0, getattr(error, "retry_after", None))
@@ -344,11 +364,14 @@ class BlotterApp(App[int]):
             self.dashboard.take_reference(instruments.items, assets.items,
                                           len(instruments.bad_rows) + len(assets.bad_rows))
             break
+        self._reference_in.set()
         if self.start_feeds:
-            self.start_polling()
+            self.start_stream()
         self.refresh_bars()
         await self._learn_clients()  # after the first polls are asked for: not one more round trip before data
         self.apply_columns()
+        if self.stream is not None and self.dashboard.several_clients:
+            self.stream.session.set_items(client_ids=[client.id for client in self.dashboard.clients])
 
     async def _learn_clients(self) -> None:
         """Which clients the key can act for (`/clients`); with several, `u` chooses."""
@@ -431,7 +454,17 @@ class BlotterApp(App[int]):
     def build_feeds(self) -> FeedSet:
         self.feeds = self.dashboard.build_feeds(self.client, lambda: self.client_id, self._on_data,
                                                 self._on_feed_error, self._backoff)
+        for feed in self.feeds:
+            feed.fetch = self._after_reference(feed.fetch)
         return self.feeds
+
+    def _after_reference(self, fetch: Callable[[], Any]) -> Callable[[], Any]:
+        async def fetched() -> Any:
+            data = await fetch()
+            await self._reference_in.wait()  # at once, once the reference data is in
+            return data
+
+        return fetched
 
     def start_polling(self) -> None:
         if not len(self.feeds):
@@ -442,6 +475,75 @@ class BlotterApp(App[int]):
         self.run_worker(self._look_up_order_times(), name="order-times", group="order-times", exit_on_error=False)
         self.ready = True
 
+    def start_stream(self) -> None:
+        """The WebSocket stream beside the polls (see `core.streaming`): unless `stream = off`."""
+        if not self.streaming or self.settings.stream == "off" or self.stream is not None:
+            return
+        from ..api import StreamSession, ws_url_from_base
+        from ..api.dropcopy import read_dropcopy
+        from ..core.streaming import StreamBridge
+        from .streaming import StreamLink
+
+        credentials = self.client.credentials
+        url = self._stream_url or self.settings.ws_url or ws_url_from_base(self.client.base_url)
+        bridge = StreamBridge(monotonic=self.clock.monotonic, now_ns=self.clock.now_ns,
+                              symbol_of=self.catalog.symbol, read_dropcopy=read_dropcopy)
+        symbols = sorted(i.symbol for i in self.catalog.instruments.values() if i.symbol)
+        book = self.dashboard.book_instrument if self.main.middle_choice == "book" else None
+        # Quotes for every instrument; depth and prints only for the book's, while it shows (`6`):
+        # each frame costs CPU, and a trader watching the orders needs neither.
+        session = StreamSession(
+            url, symbols=symbols, channels=STREAM_CHANNELS,
+            book_symbols=[self.catalog.symbol(book)] if book else [],
+            client_ids=[c for c in (self.home_client,) if c], organization_id=self.settings.organization_id,
+            key=credentials.key_id if credentials else None, secret=credentials.secret if credentials else None,
+            server_offset=lambda: self.client.clock.offset,
+        )
+        self.dashboard.stream = bridge
+        self.stream = StreamLink(self, session, bridge, loud=self.settings.stream == "on")
+        self.run_worker(self.stream.run(), name="stream", group="stream", exit_on_error=False)
+
+    # StreamLink's host: what a stream event may ask of the app.
+
+    def draw_poll(self, name: str, poll: Poll) -> None:
+        self._draw(name, poll)
+
+    def quotes_seen(self, quotes: list[Any]) -> None:
+        if fired := self.alert_book.observe(quotes, self.clock.now_ns()):
+            self._alerts_fired(fired)
+
+    def show_event(self, text: str) -> None:
+        self._show_event(text)
+
+    def _book_from(self, pane: str | None) -> None:
+        """`6`: the book of the highlighted row's instrument (an order's, a trade's, a quote's...);
+        None: the book is hidden again. Depth and prints are subscribed only while it shows."""
+        stream = self.stream.session if self.stream is not None else None
+        if pane is None:
+            if stream is not None:
+                self.dashboard.stream.watch_book(None)
+                stream.set_items(book_symbols=[])
+            return
+        instrument = self.dashboard.instrument_of(pane, self.main.selected_key(pane)) if pane != "book" else None
+        diff = self.dashboard.choose_book(instrument)
+        if diff is None:
+            diff = self.dashboard.take_book()  # the first quote's, when none was chosen yet
+        if stream is not None and self.dashboard.book_instrument is not None:
+            symbol = self.catalog.symbol(self.dashboard.book_instrument)
+            self.dashboard.stream.watch_book(symbol)
+            stream.set_items(book_symbols=[symbol])
+            diff = self.dashboard.take_book()
+        if diff is not None:
+            self.main.apply("book", diff)
+        if self.stream is not None:
+            self.call_after_refresh(self.stream.draw_book)
+        else:
+            self.main.update_subtitle("book")
+
+    def _book_resized(self) -> None:
+        if self.stream is not None:
+            self.stream.draw_book()
+
     # --- one poll, from the feed to the screen --------------------------------------------------
 
     def _on_data(self, name: str, data: Any) -> None:
@@ -451,7 +553,12 @@ class BlotterApp(App[int]):
         elif name == "done":
             poll = dashboard.take_done(data.items, len(data.bad_rows), data.notice)
         elif name == "orders":
-            poll = dashboard.take_orders(self.local_orders.merge(data.items), len(data.bad_rows))
+            items = data.items
+            if dashboard.stream is not None:  # what the stream reported after this poll was sent stays
+                items = dashboard.stream.merge_orders(items, self.feeds["orders"].last_started)
+            poll = dashboard.take_orders(self.local_orders.merge(items), len(data.bad_rows))
+        elif name == "quotes" and dashboard.stream is not None:
+            poll = dashboard.take_quotes(dashboard.stream.merge_quotes(data.items), len(data.bad_rows))
         else:
             take = {"trades": dashboard.take_trades, "quotes": dashboard.take_quotes,
                     "balances": dashboard.take_balances}[name]
@@ -473,7 +580,8 @@ class BlotterApp(App[int]):
             self.order_entry.announce_gone(poll.gone)
         if name == "orders" and self.dashboard.order_times.wanted(1):
             self._times_wanted.set()
-        if poll.bars_changed or self.feeds[name].successes == 1:  # first data: show it now
+        if poll.bars_changed or name not in self._drawn_once:  # first data: show it now
+            self._drawn_once.add(name)
             self.refresh_bars()
 
     def _show_local(self, order: Order) -> None:
@@ -548,6 +656,9 @@ class BlotterApp(App[int]):
             notices.append("exchange DEGRADED")
         if self.client.notices.sunset:
             notices.append(f"API deprecated, sunset {self.client.notices.sunset}")
+        stream = dashboard.stream
+        if stream is not None and (stream.state != "live" or stream.refused):
+            notices.append(stream.summary())
         variables = {**VARIABLE_DEFAULTS, **self.current_theme.variables}
         badge = variables.get(f"env-{self.environment.lower()}")
         badge_style = None
@@ -566,6 +677,9 @@ class BlotterApp(App[int]):
             self.feeds.statuses(), paused_since=self._paused_since(), bad_rows=sum(dashboard.bad_rows.values()),
             unreadable=dashboard.unreadable_rows, pace=pace, unauthorized=self.unauthorized is not None,
             styles=self._status_styles(),
+            # Per feed, while the stream is used (stream = off polls everything, and says so in config).
+            transports=None if stream is None else {name: stream.transport(name)
+                                                    for name in ("orders", "trades", "quotes", "balances")},
         )
 
     def _status_styles(self) -> dict[str, str]:

@@ -43,7 +43,7 @@ class LoadingScreen(Screen):
         yield Static(header, classes="header")
         yield from (self._outline(name) for name in PANES[:2])
         with Horizontal():
-            yield from (self._outline(name) for name in PANES[2:])
+            yield from (self._outline(name) for name in PANES[2:5])  # the book shares the trades' place
         yield Static(" starting…", classes="status")
 
     @staticmethod

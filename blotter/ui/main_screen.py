@@ -1,4 +1,4 @@
-"""The main view: header, the five panes, the filter box, the events and status lines, the footer.
+"""The main view: header, the six panes, the filter box, the events and status lines, the footer.
 
 It renders what it is given (the panes' stores, their subtitles) and keeps only view state: which
 pane has the focus, the filter being typed, a maximized pane. Everything else is the app's.
@@ -25,6 +25,17 @@ from .widgets.live_table import LiveTable
 __all__ = ["MainScreen"]
 
 
+class BookTable(LiveTable):
+    """The ladder: as many levels as its height shows around the spread, so it is drawn again
+    when its height changes (`z`, a resized terminal)."""
+
+    def on_resize(self, event) -> None:
+        super().on_resize(event)
+        screen = self.screen
+        if isinstance(screen, MainScreen) and screen.on_book_resize is not None:
+            screen.on_book_resize()
+
+
 class MainScreen(Screen):
     BINDINGS = [
         Binding("1", "focus_pane('orders')", "Orders", id="pane.orders"),
@@ -32,6 +43,7 @@ class MainScreen(Screen):
         Binding("3", "focus_pane('quotes')", "Quotes", id="pane.quotes"),
         Binding("4", "focus_pane('balances')", "Balances", id="pane.balances"),
         Binding("5", "focus_pane('positions')", "Positions", id="pane.positions"),
+        Binding("6", "focus_pane('book')", "Book", id="pane.book"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.previous"),
         Binding("slash", "filter", "Filter", id="pane.filter"),
@@ -42,12 +54,19 @@ class MainScreen(Screen):
 
     BOTTOM = ("quotes", "balances", "positions")  # side by side under the orders and the trades
     SHARED = ("balances", "positions")  # narrower than WIDE: one place, 4 and 5 choose which shows
+    MIDDLE = ("trades", "book")  # one place: 2 shows the trades, 6 the book (with the market tape beside it)
     WIDE = 160
     WEIGHTS = {"orders": 3, "trades": 2, "bottom": 2}  # shares of the height when no pane fits
 
     def __init__(self, stores: Mapping[str, KeyedStore], subtitle: Callable[[str], str],
-                 footer_ranking: Sequence[str], title: Callable[[str], str] | None = None) -> None:
+                 footer_ranking: Sequence[str], title: Callable[[str], str] | None = None,
+                 on_book: Callable[[str | None], None] | None = None,
+                 on_book_resize: Callable[[], None] | None = None) -> None:
+        """`on_book(pane)`: the book is being shown from `pane` (its highlighted row's instrument is
+        the one to show); `on_book(None)`: it is no longer shown (the trades took its place back)."""
         super().__init__(id="main")
+        self.on_book = on_book
+        self.on_book_resize = on_book_resize
         self.stores = stores
         self.subtitle = subtitle
         self.pane_title = title or TITLES.__getitem__
@@ -57,14 +76,16 @@ class MainScreen(Screen):
         self._heights: tuple[int, int] | None = None
         self.shared_choice = "positions"  # which of SHARED shows when they share a place
         self._orders_view = "orders"  # the orders pane's view: "orders" (active) or "done"
+        self.middle_choice = "trades"  # which of MIDDLE shows
         self._narrow: bool | None = None
 
     def _title(self, name: str, width: int = 0) -> str:
         title = f"{self._number(name)} {self.pane_title(name)}"
         if name in ("orders", "done"):  # one place, two views: `h` switches
             title += "  · h " + ("Done" if name == "orders" else "Active")
-        if self._narrow and name in self.SHARED:  # say what else is in this place, and its key, if it fits
-            other = next(n for n in self.SHARED if n != name)
+        place = self.SHARED if self._narrow and name in self.SHARED else self.MIDDLE if name in self.MIDDLE else ()
+        if place:  # say what else is in this place, and its key, if it fits
+            other = next(n for n in place if n != name)
             hint = f"  · {self._number(other)} {TITLES[other]}"
             if len(title) + len(hint) + 6 <= width:
                 title += hint
@@ -78,6 +99,11 @@ class MainScreen(Screen):
         yield HeaderBar(id="header")
         for name in ("orders", "done", "trades"):
             yield LiveTable(self.stores[name], title=self._title(name), id=name)
+        with Horizontal(id="book-place"):
+            yield BookTable(self.stores["book"], title=self._title("book"), id="book")
+            tape = LiveTable(self.stores["tape"], title="Tape", id="tape")
+            tape.can_focus = False  # part of the book's place: 6 and tab reach the ladder
+            yield tape
         with Horizontal(id="bottom"):
             for name in self.BOTTOM:
                 yield LiveTable(self.stores[name], title=self._title(name), id=name)
@@ -88,7 +114,7 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.table("done").display = False  # the orders pane shows the active orders first
-        for name in (*PANES, "done"):
+        for name in (*PANES, "done", "tape"):
             self.update_subtitle(name)
         self.table("orders").focus()
         self.arrange_bottom()
@@ -148,6 +174,8 @@ class MainScreen(Screen):
     def update_subtitle(self, name: str) -> None:
         table = self.table(name)
         table.set_subtitle(self.subtitle(name))
+        if name == "tape":
+            return
         title = self._title(name, table.size.width or self.size.width // 2)
         if table.border_title != title:
             table.border_title = title
@@ -202,15 +230,30 @@ class MainScreen(Screen):
             name = self.orders_view
         if name in self.SHARED:
             self.shared_choice = name
+        if self.on_book is not None and name in self.MIDDLE and (name == "book" or self.middle_choice == "book"):
+            self.on_book(self.pane if name == "book" else None)
+        if name in self.MIDDLE and name != self.middle_choice:
+            self.middle_choice = name
+            if not self.has_class("-maximized"):
+                self._show_middle()
         if self.has_class("-maximized"):
             self._show_only(name)  # maximized: the pane asked for takes the screen
         else:
             self.arrange_bottom()
         self.set_focus(self.table(name))  # now, not after the keys already queued
 
+    def _show_middle(self) -> None:
+        book = self.middle_choice == "book"
+        self.table("trades").display = not book
+        self.query_one("#book-place").display = book
+
     def action_cycle_pane(self, step: int) -> None:
-        index = self._number(self.pane) - 1
-        self.action_focus_pane(PANES[(index + step) % len(PANES)])
+        # The panes in their places on screen: the trades' place holds the trades or the book.
+        order = [name for name in PANES if name not in self.MIDDLE]
+        order.insert(1, self.middle_choice)
+        pane = self.pane
+        index = order.index(pane) if pane in order else 0
+        self.action_focus_pane(order[(index + step) % len(order)])
 
     def action_toggle_maximize(self) -> None:
         """`z`: the focused pane alone, or all panes again; the header and status line stay."""
@@ -222,7 +265,10 @@ class MainScreen(Screen):
         self.set_class(name is not None, "-maximized")
         for pane in (*PANES, "done"):
             shown_in_place = pane != ("done" if self._orders_view == "orders" else "orders")
+            if pane in self.MIDDLE:
+                shown_in_place = pane == self.middle_choice
             self.table(pane).display = pane == name if name is not None else shown_in_place
+        self.query_one("#book-place").display = name == "book" or (name is None and self.middle_choice == "book")
         bottom = self.query_one("#bottom")
         bottom.display = name in (None, *self.BOTTOM)
         if name is None:

@@ -192,15 +192,19 @@ class OrderEntry:
         """Rejects always toast; cancels toast (batched) when the order was ours; fills were told
         by the trades feed."""
         canceled, ours = [], []
+        stream = self.dashboard.stream
+        streamed = stream.streamed_orders() if stream is not None else {}
         for order_id in order_ids[:OUTCOMES_PER_POLL]:
-            try:
-                found = await self.client.order_status(order_id)
-            except TrueXError as error:
-                log.info("how order %s ended is unknown: %s", order_id, error)
-                continue
-            if not found.items:
-                continue
-            final = found.items[0]
+            final = streamed.get(order_id)
+            if final is None or final.is_open:  # the drop copy did not say how it ended: ask
+                try:
+                    found = await self.client.order_status(order_id)
+                except TrueXError as error:
+                    log.info("how order %s ended is unknown: %s", order_id, error)
+                    continue
+                if not found.items:
+                    continue
+                final = found.items[0]
             label = f"{final.external_id} ({self.catalog.symbol(final.order_info.instrument_id)})"
             if final.status == OrderStatus.REJECTED:
                 self.notices.rejected(label)

@@ -49,8 +49,10 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
         if warning:
             tell(warning)
         if server is not None:
-            from ..demo import demo_client
+            from ..demo import demo_client, demo_organization
 
+            # The demo's exchange streams too: its organization, unless the trader set one.
+            settings = settings.model_copy(update={"organization_id": settings.organization_id or demo_organization()})
             return settings, demo_client(server, budget=budget)
         credentials = settings.credentials()  # a ConfigError: the app ends, and cli prints it
         from ..core.doctor import load_findings
@@ -71,7 +73,7 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
 
         app = BlotterApp(
             connect=connect, environment="DEMO" if server is not None else None, theme=getattr(args, "theme", None),
-            handle_signals=True, preferences_path=state_dir() / "preferences.json",
+            handle_signals=True, preferences_path=state_dir() / "preferences.json", streaming=True,
         )
         app.run()
         error = app.startup_error

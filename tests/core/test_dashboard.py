@@ -99,3 +99,34 @@ def test_one_client_or_all_of_them():
     assert board.stores["trades"].total == 2  # the other's fill, and the one naming no client
     assert list(board.stores["positions"].view) == [BTC_PYUSD, "total:" + PYUSD]
     assert texts(board, "positions", BTC_PYUSD)["net"] == "+2.0000"
+
+
+# --- what the stream reports -----------------------------------------------------------------------
+
+
+def order(order_id: str, status: str = "ACTIVE", leaves: str = "1"):
+    from blotter.api.models import Order
+
+    return Order.model_validate({"id": order_id, "status": status, "leaves_qty": leaves,
+                                 "order_info": {"instrument_id": BTC_PYUSD, "side": "BUY", "qty": "1", "price": "100"}})
+
+
+def test_streamed_order_states_change_only_their_rows_and_a_done_one_is_gone():
+    board, _ = dashboard()
+    board.take_orders([order("A"), order("B")], 0)
+    poll = board.take_order_states([order("C"), order("A", status="CANCELED", leaves="0")])
+    assert set(board.stores["orders"].items) == {"B", "C"}  # B untouched: the stream sent no listing
+    assert poll.diff.added == ["C"] and poll.gone == ["A"]  # A is announced as a poll that lost it would
+
+
+def test_streamed_fills_show_but_the_next_trades_poll_still_starts_from_the_polled_ones():
+    board, _ = dashboard()
+    polled = fill("BUY", "100", "1", at=T0 + 10)
+    board.take_trades([polled], 0)
+    streamed = fill("SELL", "101", "0.5", at=T0 + 20)
+    poll = board.take_streamed_trades([streamed])
+    assert streamed.key in board.trades.items and poll.new_trades == [streamed]
+    assert "positions" in poll.others
+    assert board.trades.polled_newest == T0 + 10  # a fill the stream missed at T0+15 is still asked for
+    board.take_trades([streamed], 0)  # the poll lists it: no second row, and the next poll starts there
+    assert len(board.trades.items) == 2 and board.trades.polled_newest == T0 + 20

@@ -10,7 +10,9 @@ from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
 
 JSON_KEYS = {"id", "check", "result", "meaning", "action", "facts"}
 CHECK_IDS = ["reachability", "tls", "clock", "signing", "api_versions", "health", "paging", "trades_timestamp",
-             "fields", "increments", "vwap_quote", "rate_limit"]
+             "fields", "increments", "vwap_quote", "rate_limit", "stream_welcome", "stream_no_auth", "stream_signed"]
+STREAM_IDS = CHECK_IDS[-3:]
+ORGANIZATION = {"TRUEX_ORGANIZATION_ID": DEMO_CREDENTIALS.organization_id}
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +65,11 @@ def order_requests(server) -> list:
 
 
 def test_sim_wire_passes_every_check_and_saves_what_it_learnt(sim_wire, state):
-    result = doctor(sim_wire, state, "--json")
+    result = doctor(sim_wire, state, "--json", **ORGANIZATION)
     assert result.returncode == 0, result.stderr
     rows = by_id(result)
     assert verdicts(rows) == dict.fromkeys(CHECK_IDS, "OK")
+    assert rows["stream_welcome"]["facts"]["url"] == sim_wire.ws_url
     assert rows["paging"]["facts"]["paging"] == "cursor"
     assert "Findings saved to" in result.stderr
     found = saved(state)
@@ -87,12 +90,13 @@ def test_real_wire_table(real, state):
     expected = [("1", "Reachability", "OK"), ("2", "TLS", "OK"), ("3", "Clock offset", "OK"), ("4", "Signing", "OK"),
                 ("5", "API versions", "OK"), ("6", "Health", "WARN"), ("7", "Paging", "WARN"),
                 ("8", "Trades timestamp", "OK"), ("9", "Fields", "WARN"), ("10", "Increments", "WARN"),
-                ("11", "VWAP quote", "OK"), ("12", "Rate limit", "OK")]
+                ("11", "VWAP quote", "OK"), ("12", "Rate limit", "OK"), ("13", "Stream welcome", "OK"),
+                ("14", "Stream no-auth", "OK"), ("15", "Stream signed", "SKIP")]
     for number, title, verdict in expected:
         assert any(line.startswith(f"{number:>2}  {title:<16}  {verdict} ") for line in lines), title
     assert "degraded (HTTP 503" in result.stdout
     assert "To do: Nothing to change: the dashboard pages with" in result.stdout
-    assert "12 checks: 8 OK, 4 WARN, 0 FAIL, 0 skipped." in result.stdout.replace("\n", " ")
+    assert "15 checks: 10 OK, 4 WARN, 0 FAIL, 1 skipped." in result.stdout.replace("\n", " ")
     assert order_requests(real) == before  # the exchange's own record: no order request came in
 
 
@@ -186,3 +190,76 @@ def test_configuration_errors_exit_2(real, state):
     assert missing.returncode == 2 and "TRUEX_API_SECRET" in missing.stderr and missing.stdout == ""
     bad_timeout = doctor(real, state, "--timeout", "0")
     assert bad_timeout.returncode == 2 and "--timeout" in bad_timeout.stderr
+
+
+# --- the WebSocket stream -----------------------------------------------------------------------
+
+
+def test_stream_checks_pass_with_the_demo_credentials_and_organization(real, state):
+    result = doctor(real, state, **ORGANIZATION)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for number, title in (("13", "Stream welcome"), ("14", "Stream no-auth"), ("15", "Stream signed")):
+        assert any(line.startswith(f"{number}  {title:<16}  OK ") for line in lines), title
+    table = " ".join(result.stdout.split())
+    assert f"{real.ws_url} (from base_url; TRUEX_WS_URL not set) answered with a WELCOME" in table
+    assert "version 1.0.5, 1 connection open from this address" in table
+    assert "was confirmed with status UNAUTHENTICATED, listing EBBO BTC-PYUSD" in table
+    assert f"The signed SUBSCRIBE for DROPCOPY, client {DEMO_CREDENTIALS.user_id}, was confirmed AUTHENTICATED" in table
+    assert "15 checks: 11 OK, 4 WARN, 0 FAIL, 0 skipped." in table
+    assert DEMO_CREDENTIALS.secret not in result.stdout + result.stderr
+    rows = by_id(doctor(real, state, "--json", **ORGANIZATION, TRUEX_WS_URL=real.ws_url))
+    assert verdicts(rows)["stream_signed"] == "OK" and rows["stream_signed"]["facts"]["status"] == "AUTHENTICATED"
+    assert rows["stream_no_auth"]["facts"]["ebbo"] == "SNAPSHOT"
+    assert "(TRUEX_WS_URL)" in rows["stream_welcome"]["meaning"]
+    assert saved(state)["results"]["stream_signed"] == "OK"
+
+
+def test_a_wrong_secret_fails_the_signed_subscription_and_never_shows_the_secret(real, state):
+    result = doctor(real, state, "--json", TRUEX_API_SECRET="wrong-secret-zzz", **ORGANIZATION)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "wrong-secret-zzz" not in output and DEMO_CREDENTIALS.secret not in output
+    assert '"signature"' not in output
+    rows = by_id(result)
+    assert (rows["stream_welcome"]["result"], rows["stream_no_auth"]["result"]) == ("OK", "OK")
+    signed = rows["stream_signed"]
+    assert signed["result"] == "FAIL" and "was answered UNAUTHENTICATED, not AUTHENTICATED" in signed["meaning"]
+    for hint in ("TRUEX_ORGANIZATION_ID", "TRUEX_API_KEY", "TRUEX_API_SECRET",
+                 "must not be in the future and at most 15 s old"):
+        assert hint in signed["action"]
+    table = doctor(real, state, TRUEX_API_SECRET="wrong-secret-zzz", **ORGANIZATION)
+    assert any(line.startswith("15  Stream signed     FAIL") for line in table.stdout.splitlines())
+    assert "wrong-secret-zzz" not in table.stdout + table.stderr
+    assert DEMO_CREDENTIALS.secret not in table.stdout + table.stderr
+
+
+def test_a_gateway_that_refuses_the_websocket_fails_the_welcome(real, state):
+    real.faults.update({"ws_reject_upgrade": True})
+    result = doctor(real, state, "--json", **ORGANIZATION)
+    assert result.returncode == 1
+    rows = by_id(result)
+    welcome = rows["stream_welcome"]
+    assert welcome["result"] == "FAIL" and "refused the WebSocket handshake with HTTP 403" in welcome["meaning"]
+    assert welcome["facts"]["http_status"] == 403
+    for hint in ("TRUEX_WS_URL", "/api/v1", "/wssuat", "/wssproduction", "proxy"):
+        assert hint in welcome["action"]
+    for check in ("stream_no_auth", "stream_signed"):
+        assert rows[check]["result"] == "SKIP" and "could not be opened" in rows[check]["meaning"]
+    assert all(rows[check]["result"] == verdict for check, verdict in
+               (("signing", "OK"), ("vwap_quote", "OK"), ("rate_limit", "OK")))
+    assert saved(state)["results"]["stream_welcome"] == "FAIL"
+
+
+def test_without_an_organization_id_the_signed_subscription_is_skipped(real, state):
+    result = doctor(real, state, "--json")
+    assert result.returncode == 0, result.stderr
+    signed = by_id(result)["stream_signed"]
+    assert signed["result"] == "SKIP"
+    assert "set TRUEX_ORGANIZATION_ID to stream orders (DROPCOPY) and real-time data" in signed["meaning"]
+
+
+def test_stream_off_skips_the_stream_checks(real, state):
+    rows = by_id(doctor(real, state, "--json", TRUEX_STREAM="off", **ORGANIZATION))
+    for check in STREAM_IDS:
+        assert rows[check]["result"] == "SKIP" and "stream = off" in rows[check]["meaning"]

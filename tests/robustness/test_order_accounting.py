@@ -80,12 +80,15 @@ async def test_every_order_is_accounted_for_under_faults(sim, tmp_path):
     audit_path = tmp_path / "audit.jsonl"
     creates: list[tuple[str, OutcomeKind]] = []
     changes: list[tuple[str, str, OutcomeKind]] = []  # (action, order id, outcome)
+    # The faults are the order actions'; what rests on the exchange between rounds is read by a
+    # client with the default timeout (the 0.25 s read timeout once failed such a read on a loaded machine).
     async with TrueXClient(sim.base_url, credentials=credentials(), timeout=timeout,
-                           retry=RetryPolicy(attempts=1)) as client:
+                           retry=RetryPolicy(attempts=1)) as client, \
+            TrueXClient(sim.base_url, credentials=credentials()) as reader:
         service = OrderService(client, AuditLog(audit_path), lookup_attempts=3, lookup_delay=0.02)
         sim.exchange.step()
         # orders known to rest on the exchange, not yet modified or cancelled
-        live: list = [o for o in (await client.active_orders()).items if o.status == "ACTIVE"]
+        live: list = [o for o in (await reader.active_orders()).items if o.status == "ACTIVE"]
         assert len(live) >= 6
         for n, fault in enumerate(SCHEDULE):
             # --- under the fault ---
@@ -106,7 +109,7 @@ async def test_every_order_is_accounted_for_under_faults(sim, tmp_path):
             quiet(sim)
             sim.exchange.step()
             touched = {order_id for _, order_id, _ in changes}
-            active = await client.active_orders()
+            active = await reader.active_orders()
             known = {o.id for o in live} | touched
             live.extend(o for o in active.items if o.id not in known and o.status == "ACTIVE")
 

@@ -28,7 +28,7 @@ def app(exchange, tmp_path):
 SMALL = (80, 24)
 # Every scene at 120x40; the ones a trader meets most, and every dialog, at 80x24 too.
 AT_80X24 = ("main", "ticket", "ticket-filled", "ticket-errors", "guard-confirmation", "modify",
-            "cancel-confirmation", "cancel-all-confirmation", "order-detail", "help", "positions", "done-orders")
+            "cancel-confirmation", "cancel-all-confirmation", "order-detail", "help", "positions", "done-orders", "book")
 CASES = [(scene, SIZE) for scene in SCENES] + [(scene, SMALL) for scene in AT_80X24]
 
 

@@ -72,6 +72,8 @@ class Probe:
         self.answering: dict[str, bool] = {}  # API version -> answered a signed read
         self.refused_versions: dict[str, str] = {}  # API version -> the refusal, when a read was refused
         self.held = False  # the rate limit stopped the run
+        self.stream_url: str | None = None  # the WebSocket address the stream checks use
+        self.stream_open: bool | None = None  # the WebSocket handshake succeeded (None: not tried)
         self.learnt: dict[str, Any] = {}  # fields of the findings file
 
     # --- clients --------------------------------------------------------------------------------

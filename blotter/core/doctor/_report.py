@@ -15,6 +15,7 @@ from ...config import Settings
 from ._checks import CHECKS, CheckFunction
 from ._findings import Findings, RateLimit
 from ._probe import CHECK_TIMEOUT, Probe
+from ._stream_checks import STREAM_CHECKS
 from ._verdicts import Result
 
 __all__ = ["CheckResult", "Report", "render_table", "run_doctor"]
@@ -57,11 +58,15 @@ async def run_doctor(
     *,
     timeout: float = CHECK_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
-    checks: tuple[tuple[str, str, CheckFunction], ...] = CHECKS,
+    checks: tuple[tuple[str, str, CheckFunction], ...] | None = None,
 ) -> Report:
-    """Every check against the configured account, one after the other, read-only. Raises
-    `ConfigError` (before any request) when credentials are missing. `transport` replaces the
-    network (tests); the read-only guard stays in front of it."""
+    """Every check against the configured account, one after the other, read-only: the REST ones,
+    then the WebSocket stream's. Raises `ConfigError` (before any request) when credentials are
+    missing. `transport` replaces the REST network (tests); the read-only guard stays in front of
+    it. The stream checks need a real network (loopback will do): without `checks` they run only
+    when `transport` is None."""
+    if checks is None:
+        checks = CHECKS + STREAM_CHECKS if transport is None else CHECKS
     probe = Probe(settings, settings.credentials(), transport=transport, timeout=timeout)
     results = []
     try:

@@ -82,7 +82,9 @@ class StatusLine(Static):
     def show(
         self, statuses: list[FeedStatus], *, paused_since: str | None, bad_rows: int, styles: dict[str, str],
         unreadable: int = 0, pace: str | None = None, unauthorized: bool = False,
+        transports: dict[str, str] | None = None,
     ) -> None:
+        """`transports`: per feed "stream" or "poll" (said after its name)."""
         text = Text(" ")
         if paused_since is not None:
             # Paused, nothing ticks: the line says since when and then stays the same.
@@ -98,6 +100,8 @@ class StatusLine(Static):
                 Freshness.WAITING: styles["waiting"],
             }[status.health]
             text.append(f"{_HEALTH_GLYPH[status.health]} {status.name}", style=style)
+            if transports and status.name in transports:
+                text.append(f" {transports[status.name]}", style=styles["waiting"])
             # Fresh says nothing more (so an idle line never changes); stale and failing say how
             # old the data on screen is, in one wording.
             if paused_since is None and status.health in (Freshness.STALE, Freshness.FAILING):

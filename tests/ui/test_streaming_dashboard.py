@@ -1,0 +1,172 @@
+"""The dashboard with the exchange's WebSocket stream, against the simulator over loopback: orders
+from the drop copy while REST slows to its reconciliation cadence, `stream = off`, failing over to
+polling when the socket drops and coming back, a refused subscription named on screen, the Book pane."""
+
+from decimal import Decimal
+
+import pytest
+from ui_support import polled, wait_for
+
+from blotter.api import RetryPolicy, TrueXClient
+from blotter.api.models import NewOrder, OrderInfo
+from blotter.config import Settings
+from blotter.demo import demo_credentials
+from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
+from blotter.ui.app import create_app
+
+
+@pytest.fixture
+def server():
+    exchange = Exchange(seed=5, demo_flow=False)
+    exchange.seed_orders(6)
+    exchange.seed_trades(20)
+    with SimServer(exchange, auto_tick=False) as running:
+        yield running
+
+
+def make(server, tmp_path, **settings):
+    credentials = demo_credentials()
+    client = TrueXClient(server.base_url, credentials=credentials, retry=RetryPolicy(attempts=1))
+    values = {"user_id": credentials.user_id, "organization_id": DEMO_CREDENTIALS.organization_id,
+              "export_dir": str(tmp_path), **settings}
+    return create_app(client, Settings(_env_file=None, **values), streaming=True, audit_path=tmp_path / "audit.jsonl",
+                      preferences_path=tmp_path / "preferences.json")
+
+
+def status_line(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+def header(app) -> str:
+    return str(app.query_one("#header").render())
+
+
+def streaming(app) -> bool:
+    stream = app.dashboard.stream
+    return stream is not None and stream.transport("orders") == "stream" and stream.transport("quotes") == "stream"
+
+
+async def test_orders_come_from_the_drop_copy_while_rest_slows_down(server, tmp_path):
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        assert app.feeds["orders"].configured == 15.0 and app.feeds["balances"].configured == 30.0
+        await pilot.pause(0.05)
+        app.refresh_bars()
+        assert "orders stream" in status_line(app) and "quotes stream" in status_line(app)
+        polls = app.feeds["orders"].successes
+        instrument = next(iter(app.catalog.instruments))
+        placed = await app.client.create_order(NewOrder(external_id="stream-1", info=OrderInfo(
+            client_id=demo_credentials().user_id, instrument_id=instrument, side="BUY", type="LIMIT",
+            qty=Decimal("0.001"), price=Decimal("1"), tif="GTC")))
+        await wait_for(lambda: placed.id in app.stores["orders"].items, pilot, timeout=5)
+        assert app.feeds["orders"].successes == polls  # the row came from the stream, not a poll
+        await app.client.cancel_order(placed.id)
+        server.exchange.step()  # the exchange acts on the cancel
+        await wait_for(lambda: placed.id not in app.stores["orders"].items, pilot, timeout=5)
+        assert app.feeds["orders"].successes == polls
+
+
+async def test_stream_off_polls_everything_at_the_normal_intervals(server, tmp_path):
+    app = make(server, tmp_path, stream="off")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        assert app.stream is None and app.dashboard.stream is None
+        assert app.feeds["orders"].configured == 1.0
+        assert "stream" not in status_line(app) and "stream" not in header(app)
+        await pilot.press("6")
+        await pilot.pause()
+        assert "the stream is off" in app.dashboard.subtitle("book")
+
+
+async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(server, tmp_path):
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        server.faults.update({"ws_drop": True})
+        await wait_for(lambda: app.dashboard.stream.state == "down", pilot, timeout=10)
+        app.refresh_bars()
+        assert "stream DOWN" in header(app)
+        assert app.feeds["orders"].configured == 1.0 and app.feeds["quotes"].configured == 1.0
+        assert "orders poll" in status_line(app)
+        server.faults.update({"ws_drop": False})
+        await wait_for(lambda: streaming(app), pilot, timeout=20)
+        assert app.feeds["orders"].configured == 15.0
+        app.refresh_bars()
+        assert "stream" not in header(app)
+        assert app.dashboard.stream.reconnects >= 1
+
+
+async def test_a_refused_subscription_is_named_and_orders_keep_polling(server, tmp_path):
+    server.faults.update({"ws_refuse": "UNAUTHENTICATED"})
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and app.dashboard.stream.refused, pilot)
+        app.refresh_bars()
+        assert "refused" in header(app).lower()
+        assert app.dashboard.stream.transport("orders") == "poll"
+        assert app.feeds["orders"].configured == 1.0
+        assert "TRUEX_ORGANIZATION_ID" in next(iter(app.dashboard.stream.refused.values()))
+
+
+async def test_the_book_pane_shows_the_highlighted_instruments_ladder(server, tmp_path):
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        await pilot.press("3")  # the quotes: the first row's instrument
+        quote = app.stores["quotes"].items[app.main.selected_key("quotes")].quote
+        await pilot.press("6")
+        book = app.stores["book"]
+        await wait_for(lambda: "spread" in book.items and book.total > 3, pilot, timeout=5)
+        assert app.dashboard.book_instrument == quote.id
+        place = app.query_one("#book-place")
+        assert place.display and not app.table("trades").display
+        bids, asks = server.exchange.depth(quote.id)
+        shown = [line for line in book.items.values() if line.side == "bid"]
+        assert max(line.price for line in shown) == bids[0][0]  # the best bid is on screen, exactly
+        assert app.catalog.symbol(quote.id) in app.dashboard.subtitle("book")
+        await pilot.press("e")  # the ladder as shown, to CSV, exact
+        (written,) = tmp_path.glob("blotter-book-*.csv")
+        lines = written.read_text().splitlines()
+        assert lines[0].startswith("symbol,side,price,qty,order_count,mine")
+        assert any(f",bid,{bids[0][0]:f},{bids[0][1]:f}," in line for line in lines)
+        await pilot.press("2")
+        assert app.table("trades").display and not place.display
+
+
+async def test_a_server_without_snapshot_complete_still_gives_a_live_book(server, tmp_path):
+    server.faults.update({"ws_no_snapshot_complete": True})
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        await pilot.press("3", "6")
+        symbol = app.catalog.symbol(app.dashboard.book_instrument)
+        await wait_for(lambda: app.dashboard.stream.book(symbol) is not None, pilot, timeout=5)
+        assert app.dashboard.stream.book(symbol).state in ("receiving snapshot", "live")
+        for _ in range(3):  # the market moves: the first update ends the snapshot
+            server.exchange.step()
+        await wait_for(lambda: app.dashboard.stream.book(symbol).state == "live" and "spread" in app.stores["book"].items,
+                       pilot, timeout=5)
+
+
+async def test_a_fill_reaches_the_trades_pane_from_the_drop_copy(server, tmp_path):
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        assert app.feeds["trades"].configured == 30.0
+        polls = app.feeds["trades"].successes
+        exchange = server.exchange
+        market = next(m for m in exchange.markets.values() if m.spec.symbol == "BTC-PYUSD")
+        bought = exchange.create_order("takes-the-ask", OrderInfo(
+            client_id=demo_credentials().user_id, instrument_id=market.instrument.id, side="BUY", type="LIMIT",
+            qty=Decimal("0.001"), price=market.ask, tif="GTC"))
+        exchange.step()  # confirmed, and it fills at the ask
+
+        def fills() -> int:
+            return sum(t.order_id == bought.id for t in app.trades.items.values())
+
+        await wait_for(lambda: fills() == 1, pilot, timeout=5)
+        assert app.feeds["trades"].successes == polls  # no trades poll brought it
+        app.feeds["trades"].poke()  # the reconciling poll lists it again: still one row
+        await wait_for(lambda: app.feeds["trades"].successes > polls, pilot, timeout=5)
+        assert fills() == 1
