@@ -29,6 +29,10 @@ _ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\
 _SANDBOX = tempfile.mkdtemp(prefix="blotter-bench-")
 
 
+# The figures of 1-5 (set before the stream existed) measure the polling blotter; 8 compares the two.
+POLLING = {"TRUEX_STREAM": "off"}
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a child: no user config, state or colour overrides leak in."""
     env = {k: v for k, v in os.environ.items()
@@ -191,12 +195,12 @@ class SimProcess:
     def pid(self) -> int:
         return self.proc.pid
 
-    def app_env(self) -> dict[str, str]:
+    def app_env(self, **extra: str) -> dict[str, str]:
         from blotter.sim import DEMO_CREDENTIALS
 
         return child_env(
             TRUEX_BASE_URL=self.base_url, TRUEX_API_PREFIX="/api/v1", TRUEX_USER_ID=DEMO_CREDENTIALS.user_id,
-            TRUEX_API_KEY=DEMO_CREDENTIALS.key, TRUEX_API_SECRET=DEMO_CREDENTIALS.secret,
+            TRUEX_API_KEY=DEMO_CREDENTIALS.key, TRUEX_API_SECRET=DEMO_CREDENTIALS.secret, **extra,
         )
 
     def send(self, line: str) -> None:

@@ -11,6 +11,7 @@ Then `blotter --demo` itself, its market ticking and its demo flow churning the 
 (about one placed or canceled a second, fills, quotes), at 120x40 and at 200x60 over 60 s (20 s
 quick), and paused with `p` (nothing may be written: the status line says since when, it does not
 tick).
+The blotter polls (`TRUEX_STREAM=off`), as when these targets were set; figure 8 measures the stream.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import time
 
 from .common import Figure, fmt, under
-from .procs import BLOTTER, PtyProcess, cpu_seconds, simproc
+from .procs import BLOTTER, POLLING, PtyProcess, child_env, cpu_seconds, simproc
 
 TARGET = 2048  # B/s
 DEMO_TARGETS = {(120, 40): 4096, (200, 60): 8192}  # B/s over the demo's churn
@@ -34,7 +35,7 @@ def _window(app: PtyProcess, seconds: float) -> tuple[float, float]:
 
 def run(quick: bool = False) -> list[Figure]:
     seconds, warmup = (12.0, 3.0) if quick else (20.0, 5.0)
-    with simproc("--orders", "25", "--trades", "300") as sim, PtyProcess(BLOTTER, env=sim.app_env()) as app:
+    with simproc("--orders", "25", "--trades", "300") as sim, PtyProcess(BLOTTER, env=sim.app_env(**POLLING)) as app:
         app.wait_for("BTC-PYUSD")
         app.wait_for("showing")  # the trades backfill is on screen
         time.sleep(warmup)
@@ -58,7 +59,7 @@ def _demo_churn(quick: bool) -> list[Figure]:
     churn_s, paused_s = (20.0, 10.0) if quick else (60.0, 20.0)
     figures = []
     for size, target in DEMO_TARGETS.items():
-        with PtyProcess([*BLOTTER, "--demo"], size=size) as app:
+        with PtyProcess([*BLOTTER, "--demo"], size=size, env=child_env(**POLLING)) as app:
             app.wait_for("showing", timeout=60)
             time.sleep(5)  # past the first paint and the backfill
             churn_bps, _ = _window(app, churn_s)
@@ -72,4 +73,12 @@ def _demo_churn(quick: bool) -> list[Figure]:
                 figures.append(Figure(f"terminal output, blotter --demo paused, {label}, {paused_s:.0f} s",
                                       fmt(paused_bps, 0), "B/s", "= 0 B/s", paused_bps == 0))
             app.quit()
+    # The same churn as it streams (the default with an organization id, as the demo has one).
+    with PtyProcess([*BLOTTER, "--demo"], size=(120, 40)) as app:
+        app.wait_for("showing", timeout=60)
+        time.sleep(5)
+        stream_bps, _ = _window(app, churn_s)
+        figures.append(Figure(f"  the same, streaming, 120x40, {churn_s:.0f} s", fmt(stream_bps, 0), "B/s",
+                              "for comparison"))
+        app.quit()
     return figures

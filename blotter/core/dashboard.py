@@ -165,6 +165,7 @@ class Dashboard:
         """Fills the drop copy reported: shown and announced like polled ones; the next trades poll
         still asks from the newest trade a poll listed (see `TradeStore.upsert`)."""
         store = self.trades
+        trades = [store.compact(t) for t in trades]  # as a fetcher keeps them: the models do not pile up
         new = [t for t in trades if t.key not in store.items] if self.trades_loaded else []
         poll = Poll(store.upsert(trades, polled=False), new_trades=new)
         if self.positions.add(trades):

@@ -365,13 +365,13 @@ class BlotterApp(App[int]):
                                           len(instruments.bad_rows) + len(assets.bad_rows))
             break
         self._reference_in.set()
-        if self.start_feeds:
-            self.start_stream()
         self.refresh_bars()
         await self._learn_clients()  # after the first polls are asked for: not one more round trip before data
         self.apply_columns()
-        if self.stream is not None and self.dashboard.several_clients:
-            self.stream.session.set_items(client_ids=[client.id for client in self.dashboard.clients])
+        if self.start_feeds:
+            # After the first data is on screen (importing the WebSocket stack takes the event loop
+            # for a moment), and knowing the clients whose orders the drop copy is to follow.
+            self.start_stream()
 
     async def _learn_clients(self) -> None:
         """Which clients the key can act for (`/clients`); with several, `u` chooses."""
@@ -495,7 +495,9 @@ class BlotterApp(App[int]):
         session = StreamSession(
             url, symbols=symbols, channels=STREAM_CHANNELS,
             book_symbols=[self.catalog.symbol(book)] if book else [],
-            client_ids=[c for c in (self.home_client,) if c], organization_id=self.settings.organization_id,
+            client_ids=[c.id for c in self.dashboard.clients] if self.dashboard.several_clients
+            else [c for c in (self.home_client,) if c],
+            organization_id=self.settings.organization_id,
             key=credentials.key_id if credentials else None, secret=credentials.secret if credentials else None,
             server_offset=lambda: self.client.clock.offset,
         )
