@@ -417,7 +417,7 @@ class Dashboard:
             return item.instrument_id
         if pane == "quotes":
             return item.quote.id
-        if pane == "positions":
+        if pane in ("positions", "book", "tape"):
             return getattr(item, "instrument_id", None)  # a total row has none
         return None
 

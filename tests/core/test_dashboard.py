@@ -130,3 +130,11 @@ def test_streamed_fills_show_but_the_next_trades_poll_still_starts_from_the_poll
     assert board.trades.polled_newest == T0 + 10  # a fill the stream missed at T0+15 is still asked for
     board.take_trades([streamed], 0)  # the poll lists it: no second row, and the next poll starts there
     assert len(board.trades.items) == 2 and board.trades.polled_newest == T0 + 20
+
+
+def test_a_book_line_names_its_instrument_for_the_ticket_keys():
+    from blotter.core.book_rows import book_lines
+
+    board, _ = dashboard()
+    board.stores["book"].apply(book_lines(BTC_PYUSD, [], [], {}))
+    assert board.instrument_of("book", "spread") == BTC_PYUSD  # n, ] and [ on the Book pane
