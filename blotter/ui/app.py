@@ -122,14 +122,12 @@ class BlotterApp(App[int]):
         audit_path: Path | None = None,
         preferences_path: Path | None = None,
         streaming: bool = False,
-        stream_url: str | None = None,
     ) -> None:
         """With a `client`, the app is whole at once (tests). With `connect` instead, it draws its
         first frame, then reads the settings and makes the client (`connect` returns both) and
         everything that needs pydantic or the HTTP stack. `theme` (the --theme flag) beats the
         theme remembered from the last session. `streaming`: use the exchange's WebSocket stream as
-        the settings say (`stream`, default auto); tests opt in. `stream_url` beats the settings'
-        (the demo's simulator says where it serves)."""
+        the settings say (`stream`, default auto); tests opt in."""
         super().__init__()
         if client is None and connect is None:
             raise TypeError("give a client or a way to connect")
@@ -139,7 +137,6 @@ class BlotterApp(App[int]):
         self.handle_signals = handle_signals
         self.start_feeds = start_feeds
         self.streaming = streaming
-        self._stream_url = stream_url
         self.stream: Any = None  # the StreamLink, once the stream is started
         self.startup_error: BaseException | None = None  # why `connect` failed; the app then exits
         self._given_environment = environment
@@ -485,7 +482,8 @@ class BlotterApp(App[int]):
         from .streaming import StreamLink
 
         credentials = self.client.credentials
-        url = self._stream_url or self.settings.ws_url or ws_url_from_base(self.client.base_url)
+        # The REST client's host (the demo's simulator serves both on one port), unless ws_url says.
+        url = self.settings.ws_url or ws_url_from_base(self.client.base_url)
         bridge = StreamBridge(monotonic=self.clock.monotonic, now_ns=self.clock.now_ns,
                               symbol_of=self.catalog.symbol, read_dropcopy=read_dropcopy)
         symbols = sorted(i.symbol for i in self.catalog.instruments.values() if i.symbol)
