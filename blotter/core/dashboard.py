@@ -338,20 +338,19 @@ class Dashboard:
 
     # --- the book: the stream's depth ladder and tape ----------------------------------------------
 
-    def choose_book(self, instrument_id: str | None) -> Diff | None:
-        """Show this instrument's ladder (the highlighted row's); None when it is already shown."""
-        if instrument_id is None or instrument_id == self.book_instrument:
-            return None
-        self.book_instrument = instrument_id
-        return self.take_book()
+    def choose_book(self, instrument_id: str | None = None) -> str | None:
+        """The instrument the Book pane shows: `instrument_id` (the highlighted row's), else the one
+        shown before, else the quotes' first row's; None before any quote."""
+        if instrument_id is not None:
+            self.book_instrument = instrument_id
+        elif self.book_instrument is None and self.stores["quotes"].view:
+            self.book_instrument = self.stores["quotes"].items[self.stores["quotes"].view[0]].quote.id
+        return self.book_instrument
 
     def take_book(self, levels: int = BOOK_LEVELS) -> Diff:
         """The ladder again, from the stream's book and the trader's resting orders: `levels` a side
         (as many as the pane shows around the spread, at most ten)."""
-        instrument_id = self.book_instrument
-        if instrument_id is None and self.stores["quotes"].view:  # the first quote until one is chosen
-            first = self.stores["quotes"].items[self.stores["quotes"].view[0]]
-            instrument_id = self.book_instrument = first.quote.id
+        instrument_id = self.choose_book()
         book = self.stream.book(self.catalog.symbol(instrument_id)) if self.stream is not None else None
         if book is None or not book.snapshotted:
             return self.stores["book"].apply([])

@@ -524,21 +524,17 @@ class BlotterApp(App[int]):
                 self.dashboard.stream.watch_book(None)
                 stream.set_items(book_symbols=[])
             return
-        instrument = self.dashboard.instrument_of(pane, self.main.selected_key(pane)) if pane != "book" else None
-        diff = self.dashboard.choose_book(instrument)
-        if diff is None:
-            diff = self.dashboard.take_book()  # the first quote's, when none was chosen yet
-        if stream is not None and self.dashboard.book_instrument is not None:
-            symbol = self.catalog.symbol(self.dashboard.book_instrument)
+        highlighted = self.dashboard.instrument_of(pane, self.main.selected_key(pane)) if pane != "book" else None
+        instrument = self.dashboard.choose_book(highlighted)
+        if self.stream is None:
+            self.main.apply("book", self.dashboard.take_book())  # empty: it says the stream is off
+            self.main.update_subtitle("book")
+            return
+        if stream is not None and instrument is not None:
+            symbol = self.catalog.symbol(instrument)
             self.dashboard.stream.watch_book(symbol)
             stream.set_items(book_symbols=[symbol])
-            diff = self.dashboard.take_book()
-        if diff is not None:
-            self.main.apply("book", diff)
-        if self.stream is not None:
-            self.call_after_refresh(self.stream.draw_book)
-        else:
-            self.main.update_subtitle("book")
+        self.call_after_refresh(self.stream.draw_book)  # once laid out: as many levels as the pane shows
 
     def _book_resized(self) -> None:
         if self.stream is not None:
