@@ -201,8 +201,12 @@ class Settings(BaseSettings):
         text = value.strip()
         parts = urlsplit(text)
         if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
+            # The REST address pasted here is the likely slip: say the WebSocket one.
+            scheme = {"https": "wss", "http": "ws"}.get(parts.scheme.lower())
+            suggested = f"{scheme}://{parts.netloc}{parts.path or '/api/v1'}" if scheme and parts.hostname else None
+            hint = f"; did you mean {suggested}?" if suggested else ""
             raise ValueError(f"ws_url (TRUEX_WS_URL) must start with wss:// (or ws://) and name a host, "
-                             f"e.g. wss://prod.truex.co/api/v1; got {value!r}")
+                             f"e.g. wss://prod.truex.co/api/v1; got {value!r}{hint}")
         if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
             raise ValueError("ws_url (TRUEX_WS_URL) must not carry user:password@, a query or a fragment")
         return text

@@ -53,6 +53,7 @@ def test_a_pasted_https_address_as_ws_url_is_refused_with_an_example(clean_env):
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert "wss://" in str(caught.value) and "TRUEX_WS_URL" in str(caught.value)
+    assert "did you mean wss://uat.truex.co/api/v1?" in str(caught.value)
 
 
 def test_the_given_ws_url_and_organization_win(clean_env):
