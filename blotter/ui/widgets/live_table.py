@@ -50,6 +50,7 @@ from ...core.store import Column, Diff, KeyedStore, Row
 SHRINK_EVERY_SECONDS = 30.0
 SEP = 1  # blank cells between columns
 LINE_CACHE_SLACK = 8  # drawn lines cached beyond two screenfuls before the off-screen ones go
+BASE_STYLE = "\0base"  # the key of `rich_style` among the component styles kept
 STYLE_TOKENS = (
     "buy",
     "sell",
@@ -538,6 +539,14 @@ class LiveTable(ScrollView, can_focus=True):
         self._line_cache.clear()
         self._header = None
 
+    def _base_style(self) -> Style:
+        """`rich_style`, kept until the styles change as Textual keeps `visual_style`: it walks every
+        ancestor, and every drawn line asked for it (a sixth of a screen pass)."""
+        style = self._styles.get(BASE_STYLE)
+        if style is None:
+            style = self._styles[BASE_STYLE] = self.rich_style
+        return style
+
     def _style(self, token: str) -> Style:
         style = self._styles.get(token)
         if style is None:
@@ -586,7 +595,7 @@ class LiveTable(ScrollView, can_focus=True):
 
     def _header_strip(self) -> Strip:
         if self._header is None:
-            base = self.rich_style + self._style("header")
+            base = self._base_style() + self._style("header")
             current = base + self._style("header-current")
             segments = [Segment(" ", base)]
             for position, (index, width) in enumerate(self._layout):
@@ -604,12 +613,12 @@ class LiveTable(ScrollView, can_focus=True):
     def _row_strip(self, index: int) -> Strip:
         key = self._keys[index]
         if index == self.cursor_row:
-            return self._render_cells(self.store.row(key), self.rich_style, self._style("cursor"))
+            return self._render_cells(self.store.row(key), self._base_style(), self._style("cursor"))
         strip = self._line_cache.get(key)
         if strip is None:
             if len(self._line_cache) >= 2 * self._page + LINE_CACHE_SLACK:
                 self._keep_visible_lines()
-            strip = self._line_cache[key] = self._render_cells(self.store.row(key), self.rich_style)
+            strip = self._line_cache[key] = self._render_cells(self.store.row(key), self._base_style())
         return strip
 
     def _keep_visible_lines(self) -> None:
@@ -622,7 +631,7 @@ class LiveTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style()
         if y == 0:
             strip = self._header_strip()
         else:
