@@ -72,10 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    sim.add_argument(
-        "--fd", type=int, help="serve on this inherited listening socket instead of --host/--port (blotter --demo "
-        "binds it, so that its requests can go out while the simulator is still starting)",
-    )
     sim.add_argument("--seed", type=int, default=7, help="market seed: the same seed gives the same market")
     sim.add_argument("--user-id", help="client id the simulator accepts (default: the demo id)")
     sim.add_argument("--key", help="HMAC key UUID the simulator accepts (default: the demo key)")
@@ -414,14 +410,9 @@ def _serve_sim(args: argparse.Namespace) -> int:
         exchange.seed_trades(args.seed_trades)
     faults = FaultConfig(latency_ms=args.latency_ms, error_rate=args.error_rate, clock_skew_seconds=args.clock_skew,
                          rate_limit_per_minute=args.rate_limit)
-    listening = None
-    if args.fd is not None:
-        import socket
-
-        listening = socket.socket(fileno=args.fd)
     server = SimServer(
         exchange, host=args.host, port=args.port, credentials=credentials, faults=faults,
-        lenient_userid=args.lenient_userid, wire=args.wire, auto_tick=args.tick, listening=listening,
+        lenient_userid=args.lenient_userid, wire=args.wire, auto_tick=args.tick,
     )
     server.start()
     secret_note = "(as given with --secret)" if args.secret else credentials.secret

@@ -9,11 +9,10 @@ Both take `wire` ("sim", the default, or "real": what the real exchange may send
 
 from __future__ import annotations
 
-import socket
+import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 DEMO_ORDERS = 25
 DEMO_TRADES = 300
-LISTEN_BACKLOG = 64  # connections the demo's socket holds before the simulator accepts them
 
 
 def demo_credentials() -> Credentials:
@@ -84,50 +82,49 @@ class DemoProcess:
     """A `blotter sim` child process serving the demo market; `stop()` ends it. It also ends by
     itself when this process goes (`--exit-with-parent`), however this process ends.
 
-    This process binds the listening socket and hands it down (`--fd`), so `base_url` is known at
-    once: the dashboard is built, and its first requests go out, while the simulator is still
-    starting; they wait in the socket's queue and are answered as soon as it serves. If it never
-    does (it failed), the socket closes with it and they are refused."""
+    It starts at once; `base_url` waits for it to serve, so the caller can load the rest of the
+    program meanwhile."""
 
     def __init__(self, seed: int = 7, *, orders: int = DEMO_ORDERS, trades: int = DEMO_TRADES,
                  timeout: float = 30.0, wire: str = "sim", rate_limit_per_minute: int | None = None) -> None:
-        listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind(("127.0.0.1", 0))
-        listening.listen(LISTEN_BACKLOG)
-        self.base_url = "http://127.0.0.1:{}".format(listening.getsockname()[1])
         command = [
-            sys.executable, "-m", "blotter", "sim", "--fd", str(listening.fileno()), "--seed", str(seed),
+            sys.executable, "-m", "blotter", "sim", "--port", "0", "--seed", str(seed),
             "--seed-orders", str(orders), "--seed-trades", str(trades), "--exit-with-parent", "--wire", wire,
         ]
         if rate_limit_per_minute is not None:
             command += ["--rate-limit", str(rate_limit_per_minute)]
-        try:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                pass_fds=(listening.fileno(),),
-            )
-        finally:
-            listening.close()  # the child's copy is the only one: if it ends, connections are refused
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
         self._timeout = timeout
-        self._serving = threading.Event()
-        # Read what it prints (so that a full pipe can never block it) and note when it serves.
-        threading.Thread(target=self._watch, name="demo-sim-output", daemon=True).start()
+        self._base_url: str | None = None
 
-    def _watch(self) -> None:
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            self._base_url = self._read_url(self._timeout)
+            # Keep reading what it prints, so that a full pipe can never block it.
+            threading.Thread(target=self._drain, name="demo-sim-output", daemon=True).start()
+        return self._base_url
+
+    def _read_url(self, timeout: float) -> str:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if not self._serving.is_set() and "serving http://" in line:
-                self._serving.set()
+        timer = threading.Timer(timeout, self.process.kill)
+        timer.start()
+        try:
+            for line in self.process.stdout:
+                found = re.search(r"serving (http://[0-9.]+:[0-9]+)/", line)
+                if found:
+                    return found.group(1)
+        finally:
+            timer.cancel()
+        self.stop()
+        raise RuntimeError("the demo exchange did not start")
 
-    def wait_serving(self, timeout: float | None = None) -> None:
-        """Until the simulator answers requests; it is stopped, and RuntimeError raised, if it does
-        not in time (`timeout`, else the one given at start) or ended first."""
-        deadline = time.monotonic() + (self._timeout if timeout is None else timeout)
-        while not self._serving.wait(0.05):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the demo exchange did not start")
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for _ in self.process.stdout:
+            pass
 
     def stop(self) -> None:
         if self.process.poll() is None:

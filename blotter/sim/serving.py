@@ -41,18 +41,12 @@ class SimServer:
         lenient_userid: bool = False,
         wire: str | None = None,
         rate_limit_per_minute: int | None = None,
-        listening: socket.socket | None = None,
     ) -> None:
-        """`listening`: a socket already bound and listening, e.g. handed down by `blotter --demo`,
-        which then knows the address before this is up; `host` and `port` are then its own."""
         self.exchange = exchange or Exchange(user_id=credentials.user_id, organization_id=credentials.organization_id,
                                              wire=wire or "sim")
         self.wire = wire or self.exchange.wire
         self.host = host
         self.port = port
-        self._listening = listening
-        if listening is not None:
-            self.host, self.port = listening.getsockname()[:2]
         self.credentials = credentials
         self.faults = faults or FaultConfig()
         if rate_limit_per_minute is not None:
@@ -74,15 +68,13 @@ class SimServer:
         return f"ws://{self.host}:{self.port}/api/v1"
 
     def _socket(self) -> socket.socket:
-        sock, self._listening = self._listening, None  # a handed-down socket serves once (restart binds anew)
-        if sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            self.port = sock.getsockname()[1]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Without it every answer on a kept-alive connection waits ~40 ms for a delayed ACK
         # (measured by `make bench`); accepted sockets inherit the option on Linux.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
         return sock
 
     async def _tick(self) -> None:

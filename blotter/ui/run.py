@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -55,9 +53,6 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
 
             # The demo's exchange streams too: its organization, unless the trader set one.
             settings = settings.model_copy(update={"organization_id": settings.organization_id or demo_organization()})
-            # Its address is known before it serves: the dashboard is built meanwhile, and its first
-            # requests wait in the socket's queue. One that never starts ends the app with the reason.
-            threading.Thread(target=watch_demo, name="demo-watch", daemon=True).start()
             return settings, demo_client(server, budget=budget)
         credentials = settings.credentials()  # a ConfigError: the app ends, and cli prints it
         from ..core.doctor import load_findings
@@ -71,14 +66,6 @@ def run_dashboard(args: Any, settings_factory: Callable[[Any], Any]) -> int:
             tell("The last `blotter doctor` on this host found problems: run it again.")
         paging = findings.paging if findings is not None and findings.paging else "cursor"
         return settings, settings.client(credentials, budget=budget, paging=paging)
-
-    def watch_demo() -> None:
-        try:
-            server.wait_serving()
-        except RuntimeError as error:
-            app.startup_error = error
-            with contextlib.suppress(RuntimeError):  # the app has already ended
-                app.call_from_thread(app.exit, return_code=1)
 
     try:
         from ..paths import config_path, permission_warning, state_dir
