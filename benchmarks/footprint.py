@@ -13,7 +13,9 @@ import sys
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any
 
-__all__ = ["deep_size", "held", "store_bytes"]
+__all__ = ["bounded_caches", "cache_bytes", "cache_entries", "deep_size", "held", "store_bytes"]
+
+LIBRARIES = ("rich", "textual")  # whose bounded caches fill over the first hour of churn
 
 _NOT_DATA = (type, ModuleType, FunctionType, MethodType, BuiltinFunctionType)
 
@@ -50,3 +52,34 @@ def held(stores: dict[str, Any], also: dict[str, Any] | None = None) -> dict[str
     for name, roots in (also or {}).items():
         sizes[name] += deep_size(roots, seen=seen)
     return {name: (len(store.items), sizes[name]) for name, store in stores.items()}
+
+
+def bounded_caches() -> dict[str, Any]:
+    """The `functools.lru_cache`s of Rich and Textual with a size bound, by qualified name. They
+    fill as new text is drawn (`Segment._split_cells` holds 16,384 splits of a line into cells) and
+    then stay at their bound: growth while they fill is not growth over a day."""
+    found = {}
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "_lru_cache_wrapper" and getattr(obj, "__module__", "").split(".")[0] in LIBRARIES:
+            if obj.cache_parameters()["maxsize"] is not None:
+                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
+    return found
+
+
+def cache_entries(caches: dict[str, Any]) -> dict[str, int]:
+    return {name: cache.cache_info().currsize for name, cache in caches.items()}
+
+
+def cache_bytes(caches: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """Per cache: (entries, their bytes, the bound). The entries are the dict the C cache keeps,
+    reached through `gc.get_referents`; an object an entry shares with the screen counts here."""
+    sizes = {}
+    for name, cache in caches.items():
+        info = cache.cache_info()
+        if not info.currsize:
+            continue
+        table = next((r for r in gc.get_referents(cache)
+                      if type(r) is dict and len(r) == info.currsize and r is not getattr(cache, "__dict__", None)), None)
+        if table is not None:
+            sizes[name] = (info.currsize, deep_size(*table.keys(), *table.values()), info.maxsize)
+    return sizes

@@ -11,8 +11,12 @@ records held times that cost. `tracemalloc` runs only in the last quarter of the
 out of the fit (its records fragment malloc's heap); at the end the sites that grew most while it
 ran are listed (file:line, and the nearest blotter frame that led there).
 
-Reported: RSS growth beyond the data kept, in MB an hour (least squares over the minutes), against
-"≤ 5 MB an hour"; the growth of the data itself and its cost per trade; whether every feed stayed
+Reported: RSS growth beyond the data kept and beyond Rich's and Textual's bounded caches, in MB an
+hour (least squares over the minutes), against "≤ 5 MB an hour". Those caches (`lru_cache`s with a
+bound, e.g. Rich's 16,384 splits of drawn text into cells) fill for about the first hour of churn and
+then stay: what they hold each minute is their entries times what one costs, walked once; their
+bound is printed. Also: the growth beyond the data alone, the growth of the data itself and its
+cost per trade; whether every feed stayed
 fresh (a stalled app would look flat); the top growth sites. `kill -USR2` on the child writes where
 its tasks wait, for a soak that stalls.
 """
@@ -113,6 +117,14 @@ def kept_bytes(samples: list[dict]) -> list[tuple[float, float]]:
     return [(s["minute"], (s["trades"] * per["trades"] + s["orders"] * per["orders"] + fixed) / 2**20) for s in samples]
 
 
+def cache_mb(samples: list[dict]) -> list[tuple[float, float]]:
+    """(minute, MB held by Rich's and Textual's bounded caches) for each sample: each cache's
+    entries times what one cost in the one walk (see `footprint.bounded_caches`)."""
+    walked = next(s["cache_bytes"] for s in samples if "cache_bytes" in s)
+    per = {name: size / entries for name, (entries, size, _) in walked.items()}
+    return [(s["minute"], sum(n * per.get(name, 0.0) for name, n in s["caches"].items()) / 2**20) for s in samples]
+
+
 def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
     samples = [r for r in records if "minute" in r]
     end = records[-1]
@@ -120,7 +132,19 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
     first, last = untraced[0], untraced[-1]
     rss = [(s["minute"], s["rss_kb"] / 1024) for s in untraced]
     kept = kept_bytes(untraced)
-    growth = slope_per_hour([(m, r - k) for (m, r), (_, k) in zip(rss, kept, strict=True)])
+    beyond_data = slope_per_hour([(m, r - k) for (m, r), (_, k) in zip(rss, kept, strict=True)])
+    cached = cache_mb(untraced)
+    growth = slope_per_hour([(m, r - k - c) for (m, r), (_, k), (_, c) in zip(rss, kept, cached, strict=True)])
+    # The caches that filled during the window, and what they hold once full (an entry's cost as
+    # walked: one that shares a large object with the screen would count it, hence only these).
+    walked = next(s["cache_bytes"] for s in samples if "cache_bytes" in s)
+    filling = sorted(((name, first["caches"].get(name, 0), last["caches"].get(name, 0), bound, size / entries)
+                      for name, (entries, size, bound) in walked.items()
+                      if last["caches"].get(name, 0) > first["caches"].get(name, 0)),
+                     key=lambda c: -(c[2] - c[1]) * c[4])
+    full_mb = sum(per * bound for _, _, _, bound, per in filling) / 2**20
+    most = "; ".join(f"{name.rsplit('.', 2)[-2]}.{name.rsplit('.', 1)[-1]} {was:,} → {now:,} of {bound:,}"
+                     for name, was, now, bound, _ in filling[:2])
     trades = last["trades"] - first["trades"]
     window = last["minute"] - first["minute"]
     traced_minutes = samples[-1]["minute"] - end["traced_from"]
@@ -138,8 +162,12 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
                "all growth, the data kept included"),
         Figure("  data kept (records, rows, indexes)", f"{kept[0][1]:.1f} → {kept[-1][1]:.1f}", "MB",
                f"{per_trade / 1024:,.1f} KB a trade, {per_order / 1024:,.1f} KB a resting order"),
-        Figure("  RSS growth beyond the data kept", fmt(growth, 1), "MB/h", f"≤ {TARGET_MB_PER_HOUR:g} MB/h",
-               growth <= TARGET_MB_PER_HOUR),
+        Figure("  RSS growth beyond the data kept", fmt(beyond_data, 1), "MB/h",
+               "the bounded caches below filling included"),
+        Figure("  Rich's and Textual's bounded caches", f"{cached[0][1]:.1f} → {cached[-1][1]:.1f}", "MB",
+               f"{len(filling)} filling, {full_mb:.1f} MB when full; most: {most}"),
+        Figure("  RSS growth beyond the data kept and those caches", fmt(growth, 1), "MB/h",
+               f"≤ {TARGET_MB_PER_HOUR:g} MB/h", growth <= TARGET_MB_PER_HOUR),
         where(first, last),
         Figure("  Rich's cell-length cache (bounded) at the start", f"{first.get('cell_cache', 0):,}", "entries",
                "of 4,096: full before the window, so its growth is not in it"),
@@ -235,7 +263,7 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
     from blotter.cli import main
     from rich.cells import cached_cell_len
 
-    from benchmarks.footprint import held
+    from benchmarks.footprint import bounded_caches, cache_bytes, cache_entries, held
 
     found: list = []
     init = app_module.BlotterApp.__init__
@@ -266,6 +294,7 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
                       if str(status.health) != "fresh" and not status.paused],  # (done orders: polled only when shown)
             "catalog_version": app.catalog.version,  # moves when rows are all drawn again (wider decimals)
             "cell_cache": cached_cell_len.cache_info().currsize,
+            "caches": cache_entries(caches),
             **allocators(),
         }
         if walk:  # once, after the RSS samples: the walk's own set is a large allocation (see footprint)
@@ -276,6 +305,7 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
                 "orders": [app.client._listings["orders"], app.dashboard.order_times],
                 "trades": [app.dashboard.positions],
             })
+            record["cache_bytes"] = cache_bytes(caches)
         return record
 
     def dump_tasks(signum, frame) -> None:
@@ -292,10 +322,13 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
 
     signal.signal(signal.SIGUSR2, dump_tasks)
 
+    caches: dict = {}
+
     def sampler() -> None:
         while not (found and found[0].ready and found[0].feeds["trades"].successes):
             time.sleep(0.5)
         app = found[0]
+        caches.update(bounded_caches())
         time.sleep(warm_up)
         # Rich's cell-length cache is bounded (4096 strings) but fills over the first minutes of
         # churn, each new time and price one entry: growth that stops is not growth over a day.
