@@ -1,4 +1,4 @@
-"""The footer's keys are mounted again only when what they show changes, and never hold the screen."""
+"""The footer's keys are mounted again only when the keys it shows change (a focus move, a resize)."""
 
 from textual.widgets._footer import FooterKey
 from ui_support import polled, wait_for
