@@ -18,6 +18,7 @@ import tracemalloc
 
 import httpx
 import pytest
+import rich.cells
 from robustness_support import SIZE, make_app, pane_feeds, ready
 
 from blotter.core.feeds import FakeClock, Freshness
@@ -64,13 +65,11 @@ def timers(app) -> int:
 
 
 def clear_bounded_caches() -> None:
-    """Rich's and Textual's `lru_cache`s with a bound (Rich's cell widths, 4096 entries; its splits
-    of drawn text into cells, 16,384) fill with every new price string and then stay at their bound;
-    they are emptied before each measurement so that only real growth is counted. Unbounded ones
-    are left: those could leak."""
-    for cached in gc.get_objects():
-        if type(cached).__name__ == "_lru_cache_wrapper" and getattr(cached, "__module__", "").split(".")[0] in (
-                "rich", "textual") and cached.cache_parameters()["maxsize"] is not None:
+    """Rich's cell-width caches are LRU-bounded (4096 entries each) and fill with every new price
+    string; they are emptied before each measurement so that only real growth is counted."""
+    for name in dir(rich.cells):
+        cached = getattr(rich.cells, name)
+        if hasattr(cached, "cache_clear"):
             cached.cache_clear()
 
 
