@@ -13,7 +13,13 @@ from blotter.config import Settings, load_settings
 from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
 
 
-pytestmark = pytest.mark.usefixtures("clean_env")  # tests/cli/conftest.py
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith(("TRUEX_", "BLOTTER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BLOTTER_CONFIG", str(tmp_path / "absent.toml"))
+    return monkeypatch
 
 
 @pytest.mark.parametrize(

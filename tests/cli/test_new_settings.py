@@ -1,5 +1,6 @@
 """timezone, export_dir and max_requests_per_minute; an empty TRUEX_* variable counts as unset."""
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,13 @@ SUMMER = datetime(2026, 7, 1, 12, tzinfo=UTC)
 WINTER = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
-pytestmark = pytest.mark.usefixtures("clean_env")  # tests/cli/conftest.py
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith(("TRUEX_", "BLOTTER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BLOTTER_CONFIG", str(tmp_path / "absent.toml"))
+    return monkeypatch
 
 
 # --- timezone -----------------------------------------------------------------------------------

@@ -1,12 +1,20 @@
 """The stream's settings: organization_id, ws_url (checked, or derived from base_url) and stream."""
 
+import os
+
 import pytest
 
 from blotter.api import ConfigError, ws_url_from_base
 from blotter.config import load_settings
 
 
-pytestmark = pytest.mark.usefixtures("clean_env")  # tests/cli/conftest.py
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith(("TRUEX_", "BLOTTER_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BLOTTER_CONFIG", str(tmp_path / "absent.toml"))
+    return monkeypatch
 
 
 def test_defaults_stream_when_it_can_and_derive_the_address():
