@@ -99,17 +99,12 @@ class PtyProcess:
                 chunk = os.read(self.master, 65536)
             except OSError:  # EIO: the child closed the terminal
                 chunk = b""
-            at = time.time_ns()
             with self.cond:
                 if chunk:
                     self.data += chunk
-                    self._arrived(at)
                 self.cond.notify_all()
             if not chunk:
                 return
-
-    def _arrived(self, at_ns: int) -> None:
-        """A read just ended `data`, at `at_ns` (`time.time_ns()`, as it returned): for a subclass to note."""
 
     def wait_for(self, marker: str, timeout: float = 30.0, start: int = 0) -> float:
         """Seconds from spawn until `marker` appears on screen (escape sequences ignored)."""

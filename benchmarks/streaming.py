@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import os
 import re
 import time
 import urllib.request
@@ -57,8 +58,20 @@ class TimedPty(PtyProcess):
         self.reads: list[tuple[int, int]] = []
         super().__init__(*args, **kwargs)
 
-    def _arrived(self, at_ns: int) -> None:
-        self.reads.append((len(self.data), at_ns))
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            at = time.time_ns()
+            with self.cond:
+                if chunk:
+                    self.data += chunk
+                    self.reads.append((len(self.data), at))
+                self.cond.notify_all()
+            if not chunk:
+                return
 
     def arrival_ns(self, offset: int) -> int:
         """When the byte at `offset` was read."""
