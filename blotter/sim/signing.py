@@ -85,16 +85,23 @@ def verify(
         raise AuthFailure("Unknown API key", "the x-truex-auth-token is not a known key")
     if userid is not None and userid != credentials.user_id:
         raise AuthFailure("User mismatch", "x-truex-auth-userid does not belong to this key")
-    _check_stamp(stamp, server_seconds, MAX_AHEAD_SECONDS, name="x-truex-auth-timestamp")
+    if not (stamp.isascii() and stamp.isdigit()):  # '²' is a digit to isdigit() but not to int()
+        raise AuthFailure("Invalid timestamp", "x-truex-auth-timestamp must be whole seconds since the epoch")
+    age = server_seconds - int(stamp)
+    if age > MAX_AGE_SECONDS:
+        raise AuthFailure("Stale timestamp", f"timestamp is {age:.0f}s old; the limit is {MAX_AGE_SECONDS}s")
+    if -age > MAX_AHEAD_SECONDS:
+        raise AuthFailure(
+            "Timestamp in the future", f"timestamp is {-age:.0f}s ahead; the limit is {MAX_AHEAD_SECONDS}s"
+        )
     message = stamp.encode() + method.upper().encode() + path.encode() + body
     if not hmac.compare_digest(expected_signature(credentials.secret, message), sent):
         raise AuthFailure("Invalid signature", "the signature does not match the request")
 
 
-def _check_stamp(stamp: str, server_seconds: float, ahead: float, *, name: str = "the timestamp") -> None:
-    """The signed timestamp, REST's header or the WebSocket request's field (`name` in the detail)."""
+def _check_stamp(stamp: str, server_seconds: float, ahead: float) -> None:
     if not (stamp.isascii() and stamp.isdigit()):  # '²' is a digit to isdigit() but not to int()
-        raise AuthFailure("Invalid timestamp", f"{name} must be whole seconds since the epoch")
+        raise AuthFailure("Invalid timestamp", "the timestamp must be whole seconds since the epoch")
     age = server_seconds - int(stamp)
     if age > MAX_AGE_SECONDS:
         raise AuthFailure("Stale timestamp", f"timestamp is {age:.0f}s old; the limit is {MAX_AGE_SECONDS}s")
