@@ -22,7 +22,7 @@ sim: $(STAMP)
 	$(BIN)/blotter sim
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(ARGS)
