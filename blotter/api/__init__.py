@@ -6,8 +6,9 @@ models without paying for the HTTP stack, which matters for the first frame and 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 
 _WHERE = {
     "DEFAULT_API_PREFIX": "._defaults", "DEFAULT_API_VERSION": "._defaults", "DEFAULT_BASE_URL": "._defaults",
@@ -32,18 +33,7 @@ _WHERE = {
 
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # once: later lookups are plain module attributes
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())
 
 
 if TYPE_CHECKING:

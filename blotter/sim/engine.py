@@ -54,6 +54,7 @@ from ..api.models import (
     Transfer,
     NewTransfer,
 )
+from .signing import DEMO_ORGANIZATION_ID
 
 NS = 1_000_000_000
 TAKER_FEE = Decimal("0.0005")
@@ -64,7 +65,6 @@ SELF_MATCH_SHARE = 0.2  # real mode: the share of seeded historical matches that
 BOOK_LEVELS = 1000  # a VWAP walk gives up after this many synthetic levels
 LEVEL_GROWTH = Decimal("1.5")  # each synthetic level one tick further holds 1.5 times the one before
 VWAP_PLACES = Decimal("0.00000001")
-DEMO_ORGANIZATION_ID = "5b1f6f0e-2a3c-4d5e-8f90-a1b2c3d4e5f6"
 DEPTH_LEVELS = 10  # synthetic levels per side in `depth()`
 
 

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from .engine import DEMO_ORGANIZATION_ID
+DEMO_ORGANIZATION_ID = "5b1f6f0e-2a3c-4d5e-8f90-a1b2c3d4e5f6"
 
 
 @dataclass(frozen=True)
