@@ -85,3 +85,24 @@ def test_no_setting_turns_verification_off(monkeypatch):
     client = TrueXClient("https://prod.truex.co", credentials=credentials())
     context = client._http._transport._pool._ssl_context
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_https_trusts_the_ca_bundle_and_plain_http_trusts_nothing():
+    """A plain http base URL (the demo, a simulator) skips loading the CA bundle at start; its
+    context still requires a certificate and trusts none, so TLS could never pass unverified."""
+    bundle = TrueXClient("https://prod.truex.co")._http._transport._pool._ssl_context
+    assert bundle.cert_store_stats()["x509_ca"] > 0
+    plain = TrueXClient("http://127.0.0.1:8080")._http._transport._pool._ssl_context
+    assert plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
+
+
+async def test_a_plain_http_client_refuses_a_tls_server_it_is_sent_to(tls_server):
+    url, received = tls_server
+    plain = TrueXClient("http://" + url.removeprefix("https://"), credentials=credentials(),
+                        retry=RetryPolicy(attempts=1))
+    async with httpx.AsyncClient(transport=plain._http._transport) as forced:  # the same context, over https
+        with pytest.raises(httpx.ConnectError):
+            await forced.get(url + "/api/v1/health")
+    assert received == []
+    await plain.aclose()
