@@ -24,10 +24,9 @@ from ..core.format import fmt_amount
 from ..core.local_orders import LocalOrders
 from ..core.order_actions import CancelAllReport, OrderService, Outcome, OutcomeKind
 from .notifications import Notifications
-from .screens.confirm import ConfirmScreen
-from .screens.detail import DetailScreen
-from .screens.modify import ModifyScreen
-from .screens.ticket import TicketScreen
+
+# The dialogs (and the ticket rules behind them) are imported when first opened, not on the way
+# to the first data: a trader's first key costs them, the start does not.
 
 __all__ = ["OrderEntry", "OrderHost"]
 
@@ -80,6 +79,8 @@ class OrderEntry:
         if not self.catalog.instruments:
             self.host.notify("Instruments are not loaded yet", severity="warning")
             return
+        from .screens.ticket import TicketScreen
+
         client = self.client
         ticket = TicketScreen(
             self.catalog, self.dashboard.latest_quotes, self.settings.guards, self.service.submit,
@@ -94,12 +95,16 @@ class OrderEntry:
         if order.status != OrderStatus.ACTIVE:
             self.host.notify(f"Only an ACTIVE order can be modified; this one is {order.status}", severity="warning")
             return
+        from .screens.modify import ModifyScreen
+
         instrument_id = order.order_info.instrument_id or ""
         dialog = ModifyScreen(order, self.catalog, lambda: self.dashboard.latest_quotes().get(instrument_id),
                               self.settings.guards, self.service.modify)
         self.host.push_screen(dialog, self.done)
 
     def detail(self, order: Order) -> None:
+        from .screens.detail import DetailScreen
+
         client = self.client
 
         async def refresh_order(order_id: str) -> Order | None:
@@ -123,6 +128,8 @@ class OrderEntry:
             f"{order.order_info.side} {fmt_amount(order.leaves_qty or order.qty)} {symbol} {price}",
             f"order {order.id} · {order.external_id}",
         ]
+        from .screens.confirm import ConfirmScreen
+
         if not await self.host.push_screen_wait(ConfirmScreen("Cancel this order?", lines, "Cancel order")):
             return
         self.done(await self.service.cancel(order))
@@ -137,6 +144,8 @@ class OrderEntry:
             f"{len(orders)} open order(s) in {', '.join(symbols)}",
             f"client {client_id or '-'}" + (f" · filter: {filter_text!r}" if filter_text else ""),
         ]
+        from .screens.confirm import ConfirmScreen
+
         if not await self.host.push_screen_wait(ConfirmScreen(f"Cancel {len(orders)} orders?", lines, "Cancel all")):
             return
         results = await self.service.cancel_all(orders)
