@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from rich.style import Style
 from textual.widgets import Input
 
 from ..core.layout import CHROME, pane_heights
@@ -20,7 +21,7 @@ from ..core.panes import PANES, TITLES
 from ..core.store import Diff, KeyedStore
 from .widgets.bars import EventLine, HeaderBar, StatusLine
 from .widgets.footer import RankedFooter
-from .widgets.live_table import LiveTable
+from .widgets.live_table import CELL_STYLE_CLASSES, LiveTable, cell_styles_css
 
 __all__ = ["MainScreen"]
 
@@ -37,6 +38,10 @@ class BookTable(LiveTable):
 
 
 class MainScreen(Screen):
+    # The tables' cell colours, held once here rather than in each table (see LiveTable).
+    COMPONENT_CLASSES = CELL_STYLE_CLASSES
+    DEFAULT_CSS = cell_styles_css("MainScreen")
+
     BINDINGS = [
         Binding("1", "focus_pane('orders')", "Orders", id="pane.orders"),
         Binding("2", "focus_pane('trades')", "Trades", id="pane.trades"),
@@ -98,19 +103,22 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         for name in ("orders", "done", "trades"):
-            yield LiveTable(self.stores[name], title=self._title(name), id=name)
+            yield LiveTable(self.stores[name], title=self._title(name), id=name, cell_styles=self.cell_style)
         with Horizontal(id="book-place"):
-            yield BookTable(self.stores["book"], title=self._title("book"), id="book")
-            tape = LiveTable(self.stores["tape"], title="Tape", id="tape")
+            yield BookTable(self.stores["book"], title=self._title("book"), id="book", cell_styles=self.cell_style)
+            tape = LiveTable(self.stores["tape"], title="Tape", id="tape", cell_styles=self.cell_style)
             tape.can_focus = False  # part of the book's place: 6 and tab reach the ladder
             yield tape
         with Horizontal(id="bottom"):
             for name in self.BOTTOM:
-                yield LiveTable(self.stores[name], title=self._title(name), id=name)
+                yield LiveTable(self.stores[name], title=self._title(name), id=name, cell_styles=self.cell_style)
         yield Input(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
         yield EventLine(" no order events yet", id="events")
         yield StatusLine(id="status")
         yield RankedFooter(self.footer_ranking)
+
+    def cell_style(self, token: str) -> Style:
+        return self.get_component_rich_style(f"live-table--{token}", partial=True, default=Style())
 
     def on_mount(self) -> None:
         self.table("done").display = False  # the orders pane shows the active orders first

@@ -99,3 +99,31 @@ async def test_bindings_remapped_by_id_from_the_config(make_app):
         await pilot.press("p")  # the old key no longer pauses: it was remapped, not added
         await pilot.pause()
         assert app.feeds.paused
+
+
+async def test_cell_colours_follow_the_theme_in_every_table(make_app):
+    """The cells' colours (buy, sell, statuses...) are held once by the screen for all its tables;
+    a new theme reaches every table's cells, drawn again with it."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        tables = [app.table(name) for name in ("orders", "trades", "quotes")]
+        variables = app.theme_variables
+        assert {t._style("buy").color.name for t in tables} == {variables["buy"]}
+        buy_cell = _first_cell(app.table("orders"), "BUY")
+        app.theme = "amber-terminal"
+        await pilot.pause()
+        variables = app.theme_variables
+        assert variables["buy"] != buy_cell.style.color.name
+        assert {t._style("buy").color.name for t in tables} == {variables["buy"]}
+        again = _first_cell(app.table("orders"), "BUY")
+        assert again.style.color.name == variables["buy"]
+
+
+def _first_cell(table, text):
+    """The first drawn segment that reads `text` (a side), from the table's lines as Textual asks for them."""
+    for y in range(table.size.height):
+        for segment in table.render_line(y):
+            if segment.text.strip() == text:
+                return segment
+    raise AssertionError(f"no {text} cell on screen")
