@@ -62,6 +62,7 @@ __all__ = ["PANES", "BlotterApp", "create_app"]
 log = logging.getLogger(__name__)
 
 ORDER_TIME_PRIORITY = 5  # activity lookups for order times wait behind every feed
+STARTED_AT_LATEST = 10.0  # seconds after the first frame: `on_started` is called by then, whatever the start did
 # The stream's public channels: INSTRUMENT is left out (the REST reference names the instruments,
 # and its 24 h stats, sent with every print, are not on screen).
 STREAM_CHANNELS = ("EBBO", "DEPTH", "TRADE")
@@ -122,12 +123,15 @@ class BlotterApp(App[int]):
         audit_path: Path | None = None,
         preferences_path: Path | None = None,
         streaming: bool = False,
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         """With a `client`, the app is whole at once (tests). With `connect` instead, it draws its
         first frame, then reads the settings and makes the client (`connect` returns both) and
         everything that needs pydantic or the HTTP stack. `theme` (the --theme flag) beats the
         theme remembered from the last session. `streaming`: use the exchange's WebSocket stream as
-        the settings say (`stream`, default auto); tests opt in."""
+        the settings say (`stream`, default auto); tests opt in. `on_started` is called once, when
+        the reference data, the first polls and the stream are under way (at the latest
+        `STARTED_AT_LATEST` seconds after the first frame, however the start goes)."""
         super().__init__()
         if client is None and connect is None:
             raise TypeError("give a client or a way to connect")
@@ -156,6 +160,7 @@ class BlotterApp(App[int]):
         self._times_wanted = asyncio.Event()
         self._reference_in = asyncio.Event()  # the instruments and assets are loaded
         self._drawn_once: set[str] = set()  # feeds whose first data is on screen
+        self._on_started = on_started
         self._leaving = False
         self.preferences_path = preferences_path
         self.preferences = load_preferences(preferences_path) if preferences_path else Preferences()
@@ -286,6 +291,8 @@ class BlotterApp(App[int]):
         return LoadingScreen(self.environment)
 
     def on_mount(self) -> None:
+        if self._on_started is not None:
+            self.set_timer(STARTED_AT_LATEST, self._started, name="started-at-latest")
         if self.handle_signals:
             install_signal_handlers(self._leave)
             self.set_interval(1.0, self._exit_if_terminal_gone, name="terminal-watch")
@@ -339,6 +346,17 @@ class BlotterApp(App[int]):
         self.run_worker(self._startup(), name="startup", group="startup", exit_on_error=False)
 
     async def _startup(self) -> None:
+        try:
+            await self._start()
+        finally:
+            self._started()
+
+    def _started(self) -> None:
+        callback, self._on_started = self._on_started, None
+        if callback is not None:
+            callback()
+
+    async def _start(self) -> None:
         if self.start_feeds:
             # The first polls go out with the reference requests, not one round trip after them;
             # each poll's answer waits for the reference (a row needs its symbol and increments).
