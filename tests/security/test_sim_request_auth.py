@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 
 import httpx
@@ -55,7 +56,10 @@ def test_a_correct_request_passes(server):
 @pytest.mark.parametrize("offset, expected", [(2, "Timestamp in the future"), (60, "Timestamp in the future"),
                                               (-16, "Stale timestamp"), (-3600, "Stale timestamp")])
 def test_timestamps_outside_the_window_are_refused(server, offset, expected):
-    ts = str(int(time.time()) + offset)
+    # Whole seconds rounded away from now, so that the stamp is at least `offset` out when sent: a
+    # stamp of int(now) + 2 made late in a second was only just over 1 s ahead, under load less.
+    now = time.time()
+    ts = str((math.ceil(now) if offset > 0 else math.floor(now)) + offset)
     assert title(send(server, "GET", "/api/v1/balances", ts=ts)) == expected
 
 
