@@ -12,10 +12,13 @@ out of the fit (its records fragment malloc's heap); at the end the sites that g
 ran are listed (file:line, and the nearest blotter frame that led there).
 
 Reported: RSS growth beyond the data kept and beyond Rich's and Textual's bounded caches, in MB an
-hour (least squares over the minutes), against "≤ 5 MB an hour". Those caches (`lru_cache`s with a
-bound, e.g. Rich's 16,384 splits of drawn text into cells) fill for about the first hour of churn and
-then stay: what they hold each minute is their entries times what one costs, walked once; their
-bound is printed. Also: the growth beyond the data alone, the growth of the data itself and its
+hour (least squares over the minutes), against "≤ 5 MB an hour". The data kept includes the quotes'
+mid trails (15 minutes of mids, a window the soak starts inside) and each table's index of its rows'
+cell widths. Those caches (`lru_cache`s with a bound, e.g. Rich's 16,384 splits of drawn text into
+cells) fill for about the first hour of churn and then stay: what they hold each minute is their
+entries times what one costs apart from its text, walked once, plus the text they hold that minute
+(a full cache of cell lengths still grows while longer lines replace shorter); their bound is
+printed. Also: the growth beyond the data alone, the growth of the data itself and its
 cost per trade; whether every feed stayed
 fresh (a stalled app would look flat); the top growth sites. `kill -USR2` on the child writes where
 its tasks wait, for a soak that stalls.
@@ -118,11 +121,23 @@ def kept_bytes(samples: list[dict]) -> list[tuple[float, float]]:
 
 
 def cache_mb(samples: list[dict]) -> list[tuple[float, float]]:
-    """(minute, MB held by Rich's and Textual's bounded caches) for each sample: each cache's
-    entries times what one cost in the one walk (see `footprint.bounded_caches`)."""
-    walked = next(s["cache_bytes"] for s in samples if "cache_bytes" in s)
-    per = {name: size / entries for name, (entries, size, _) in walked.items()}
-    return [(s["minute"], sum(n * per.get(name, 0.0) for name, n in s["caches"].items()) / 2**20) for s in samples]
+    """(minute, MB held by Rich's and Textual's bounded caches) for each sample: per cache, its
+    entries times what one cost apart from its text in the one walk (see `footprint.bounded_caches`),
+    plus the text its entries hold that minute (a full cache still grows while longer text replaces
+    shorter)."""
+    at_walk = next(s for s in samples if "cache_bytes" in s)
+    walked, walked_text = at_walk["cache_bytes"], at_walk["cache_text"]
+    per = {name: (size - walked_text.get(name, 0)) / entries for name, (entries, size, _) in walked.items()}
+    return [(s["minute"], sum(n * per.get(name, 0.0) + s["cache_text"].get(name, 0) * (name in per)
+                              for name, n in s["caches"].items()) / 2**20) for s in samples]
+
+
+def mid_trail_mb(samples: list[dict]) -> list[tuple[float, float]]:
+    """(minute, MB of the quotes' mid trails): points kept times what one cost in the walk. Data kept
+    too, bounded by its 15-minute window, which the soak's window starts inside."""
+    at_walk = next(s for s in samples if "mid_bytes" in s)
+    per = at_walk["mid_bytes"] / max(1, at_walk["mid_points"])
+    return [(s["minute"], s["mid_points"] * per / 2**20) for s in samples]
 
 
 def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
@@ -131,7 +146,8 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
     untraced = [s for s in samples if not s["tracing"]]  # the first sample after tracemalloc starts is not one
     first, last = untraced[0], untraced[-1]
     rss = [(s["minute"], s["rss_kb"] / 1024) for s in untraced]
-    kept = kept_bytes(untraced)
+    trail = mid_trail_mb(untraced)
+    kept = [(m, k + t) for (m, k), (_, t) in zip(kept_bytes(untraced), trail, strict=True)]
     beyond_data = slope_per_hour([(m, r - k) for (m, r), (_, k) in zip(rss, kept, strict=True)])
     cached = cache_mb(untraced)
     growth = slope_per_hour([(m, r - k - c) for (m, r), (_, k), (_, c) in zip(rss, kept, cached, strict=True)])
@@ -160,8 +176,9 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
                f"+{trades:,} trades, {first['orders']:,} → {last['orders']:,} resting orders; took {took:.0f} s"),
         Figure("  RSS growth per trade that arrived", fmt((rss[-1][1] - rss[0][1]) * 1024 / max(1, trades), 1), "KB",
                "all growth, the data kept included"),
-        Figure("  data kept (records, rows, indexes)", f"{kept[0][1]:.1f} → {kept[-1][1]:.1f}", "MB",
-               f"{per_trade / 1024:,.1f} KB a trade, {per_order / 1024:,.1f} KB a resting order"),
+        Figure("  data kept (records, rows, indexes, mid trails)", f"{kept[0][1]:.1f} → {kept[-1][1]:.1f}", "MB",
+               f"{per_trade / 1024:,.1f} KB a trade, {per_order / 1024:,.1f} KB a resting order; mid trails "
+               f"{trail[0][1]:.2f} → {trail[-1][1]:.2f} MB (their 15 min window filling)"),
         Figure("  RSS growth beyond the data kept", fmt(beyond_data, 1), "MB/h",
                "the bounded caches below filling included"),
         Figure("  Rich's and Textual's bounded caches", f"{cached[0][1]:.1f} → {cached[-1][1]:.1f}", "MB",
@@ -170,7 +187,7 @@ def figures(records: list[dict], took: float, quick: bool) -> list[Figure]:
                f"≤ {TARGET_MB_PER_HOUR:g} MB/h", growth <= TARGET_MB_PER_HOUR),
         where(first, last),
         Figure("  Rich's cell-length cache (bounded) at the start", f"{first.get('cell_cache', 0):,}", "entries",
-               "of 4,096: full before the window, so its growth is not in it"),
+               "of 4,096: full before the window; the text of its entries is counted each minute"),
         Figure("  feeds stale over the last 3 samples", ", ".join(stopped) or "none", "",
                f"none (else the data stopped); {stale} of {len(samples)} samples had a stale feed", not stopped),
         Figure(f"  traced growth over the last {traced_minutes:.0f} min (tracemalloc)",
@@ -263,7 +280,7 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
     from blotter.cli import main
     from rich.cells import cached_cell_len
 
-    from benchmarks.footprint import bounded_caches, cache_bytes, cache_entries, held
+    from benchmarks.footprint import bounded_caches, cache_bytes, cache_entries, cache_text_bytes, deep_size, held
 
     found: list = []
     init = app_module.BlotterApp.__init__
@@ -295,16 +312,20 @@ def child(out: Path, minutes: float, warm_up: float, dump: Path | None = None) -
             "catalog_version": app.catalog.version,  # moves when rows are all drawn again (wider decimals)
             "cell_cache": cached_cell_len.cache_info().currsize,
             "caches": cache_entries(caches),
+            "cache_text": cache_text_bytes(caches),
+            "mid_points": len(app.dashboard.mid_history),
             **allocators(),
         }
         if walk:  # once, after the RSS samples: the walk's own set is a large allocation (see footprint)
             # Kept per record outside the stores, so data kept too: the client's copy of the last
             # orders listing (raw rows beside their models) and the orders' times go with the
             # resting orders; the positions' ledgers (one entry per fill of the day) with the trades.
+            # Each pane's table keeps its rows' cell widths (its index for column widths) too.
             record["panes"] = held(stores, also={
-                "orders": [app.client._listings["orders"], app.dashboard.order_times],
-                "trades": [app.dashboard.positions],
+                "orders": [app.client._listings["orders"], app.dashboard.order_times, app.table("orders")._cells],
+                "trades": [app.dashboard.positions, app.table("trades")._cells],
             })
+            record["mid_bytes"] = deep_size(app.dashboard.mid_history)
             record["cache_bytes"] = cache_bytes(caches)
         return record
 
