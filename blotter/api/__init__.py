@@ -6,9 +6,16 @@ models without paying for the HTTP stack, which matters for the first frame and 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_names
+
+# httpx imports its command-line tool (click, pygments, rich's syntax and progress: about 30 ms)
+# whenever those happen to be installed, as the simulator's uvicorn and Rich make them here. The
+# blotter never runs it: marking the module absent (None in sys.modules makes its import fail) takes
+# httpx's own fallback for a missing CLI. Nothing changes if httpx was imported before.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 _WHERE = {
     "DEFAULT_API_PREFIX": "._defaults", "DEFAULT_API_VERSION": "._defaults", "DEFAULT_BASE_URL": "._defaults",

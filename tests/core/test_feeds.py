@@ -218,11 +218,10 @@ async def test_trades_backfill_all_pages_then_only_new(clock):
 
 def test_headless_layers_never_import_textual():
     code = (
-        "import sys, blotter.api, blotter.core.store, blotter.core.feeds, blotter.core.rows, "
-        "blotter.core.format, blotter.core.reference\n"
-        "try:\n import blotter.sim\nexcept ImportError:\n pass\n"
-        "import pkgutil, importlib, blotter.core\n"
-        "for m in pkgutil.iter_modules(blotter.core.__path__): importlib.import_module('blotter.core.' + m.name)\n"
+        "import sys, pkgutil, importlib, blotter.api, blotter.core, blotter.sim\n"
+        # Every module of each package: api and sim load their names on first use (PEP 562).
+        "for package in (blotter.api, blotter.core, blotter.sim):\n"
+        " for m in pkgutil.walk_packages(package.__path__, package.__name__ + '.'): importlib.import_module(m.name)\n"
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
