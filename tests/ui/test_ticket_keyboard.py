@@ -219,3 +219,22 @@ async def test_detail_with_enter_and_back_with_escape(make, sim):
         await keys(pilot, "escape")
         await wait_for(lambda: not isinstance(app.screen, DetailScreen), pilot)
         assert app.focused.id == "orders"
+
+
+async def test_keys_that_arrive_together_fill_the_fields_they_were_typed_for(make, sim):
+    """Over a slow link a trader's keys arrive in one read: the terminal driver hands them to the app
+    together, before any is handled. The price typed after tab goes into the price, not the quantity."""
+    from textual import events
+
+    app = make()
+    async with app.run_test(size=NARROW) as pilot:
+        await ready(app, pilot)
+        ticket = await open_ticket(app, pilot)  # tab into the price selects what it holds: typing replaces it
+        for key, character in [("0", "0"), ("full_stop", "."), ("5", "5"), ("tab", "\t"),
+                               ("1", "1"), ("8", "8"), ("9", "9"), ("shift+tab", None)]:
+            app.post_message(events.Key(key, character))  # as the driver does, all before any is handled
+        await pilot.pause()
+        await pilot.pause()
+        assert ticket.query_one("#qty").value == "0.5"
+        assert ticket.query_one("#price").value == "189"
+        assert app.focused.id == "qty"

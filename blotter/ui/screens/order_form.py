@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 from textual import events, on, work
+from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
@@ -41,6 +42,14 @@ class OrderForm(ModalScreen[Outcome | None]):
 
     # Each form binds escape to "dismiss(None)" and ctrl+s to "submit" under its own binding ids
     # ("ticket.submit", "modify.submit"), which a trader's keymap may name.
+    # Tab moves the focus before the keys typed after it are handed on: keys that arrive together
+    # (typed fast over a slow link) are each given to the field focused when they arrive, so with
+    # the screen's ordinary tab the price typed after it went into the quantity ("0.5", tab,
+    # "95000" read 0.595000). A priority binding runs as the key is read.
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="form.next"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True, id="form.previous"),
+    ]
     DEFAULT_CSS = """
     OrderForm { align: center middle; }
     OrderForm > #dialog {
