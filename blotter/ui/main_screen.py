@@ -21,7 +21,7 @@ from ..core.panes import PANES, TITLES
 from ..core.store import Diff, KeyedStore
 from .widgets.bars import EventLine, HeaderBar, StatusLine
 from .widgets.footer import RankedFooter
-from .widgets.live_table import CELL_STYLE_CLASSES, LiveTable, cell_styles_css
+from .widgets.live_table import CELL_STYLE_CLASSES, LiveTable, cell_styles_css, token_style
 
 __all__ = ["MainScreen"]
 
@@ -118,7 +118,7 @@ class MainScreen(Screen):
         yield RankedFooter(self.footer_ranking)
 
     def cell_style(self, token: str) -> Style:
-        return self.get_component_rich_style(f"live-table--{token}", partial=True, default=Style())
+        return token_style(self, token)
 
     def on_mount(self) -> None:
         self.table("done").display = False  # the orders pane shows the active orders first

@@ -102,6 +102,12 @@ _CELL_STYLES_CSS = """
 """
 
 
+def token_style(node: Widget, token: str) -> Style:
+    """The style of `node`'s component class `live-table--{token}`, only what it sets (no style
+    where `node` has no such class)."""
+    return node.get_component_rich_style(f"live-table--{token}", partial=True, default=Style())
+
+
 def cell_styles_css(host: str) -> str:
     """The cells' colours as CSS for the widget type `host` (a screen) that declares
     `CELL_STYLE_CLASSES` and gives its tables `cell_styles`."""
@@ -571,12 +577,12 @@ class LiveTable(ScrollView, can_focus=True):
     def _style(self, token: str) -> Style:
         style = self._styles.get(token)
         if style is None:
-            if token in ("header", "header-current", "cursor"):
-                style = self.get_component_rich_style(f"live-table--{token}", partial=True, default=Style())
-            elif token and self._cell_styles is not None:
-                style = self._cell_styles(token)
-            else:
+            if not token:
                 style = Style()
+            elif token in STYLE_TOKENS and self._cell_styles is not None:
+                style = self._cell_styles(token)
+            else:  # the header's and the cursor's, the table's own
+                style = token_style(self, token)
             self._styles[token] = style
         return style
 
