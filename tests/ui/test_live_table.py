@@ -501,3 +501,44 @@ async def test_a_cell_that_becomes_narrower_lets_its_column_shrink_30_s_later():
         await pilot.pause()
         assert app.table.column_widths[status] == len("Status")
         assert wide not in "".join(screen_lines(app)) and "NEW" in "".join(screen_lines(app))
+
+
+def bar_cells(app: TableApp) -> list[list[tuple[str, object]]]:
+    """The vertical scrollbar as the terminal shows it: per line, its text and styles."""
+    region = app.table.vertical_scrollbar.region
+    strips = app.screen._compositor.render_strips()
+    return [[(s.text, s.style) for s in strips[y].crop(region.x, region.right)] for y in range(region.y, region.bottom)]
+
+
+async def test_the_scrollbar_is_drawn_again_only_when_its_thumb_changes():
+    """Textual draws a scrollbar again, whole, whenever the rows behind it change; one row more
+    among hundreds does not move the thumb, so the table asks for that only when the bar would
+    look different. The bar on screen is always the one its sizes give."""
+    items = make_items(300)
+    app, running = start(items, (100, 30))
+    async with running as pilot:
+        await pilot.pause()
+        bar = app.table.vertical_scrollbar
+        drawn: list[int] = []
+        refresh = bar.refresh
+        bar.refresh = lambda *args, **kwargs: (drawn.append(1), refresh(*args, **kwargs))[1]
+
+        async def settled_bar() -> list:
+            await pilot.pause()
+            shown = bar_cells(app)
+            refresh()  # what a full redraw from its current sizes shows
+            await pilot.pause()
+            assert bar_cells(app) == shown
+            return shown
+
+        first = await settled_bar()
+        items.extend(make_items(1, start=301))
+        app.apply(items)
+        assert bar.window_virtual_size == len(items) + 1  # the extent follows every row
+        assert drawn == []
+        assert await settled_bar() == first
+
+        del items[60:]  # 60 rows: the thumb grows five-fold
+        app.apply(items)
+        assert drawn
+        assert await settled_bar() != first
