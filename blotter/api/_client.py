@@ -84,6 +84,7 @@ class Response:
     data: Any
     next_cursor: str | None
     headers: httpx.Headers
+    enveloped: bool = False  # the answer came as {"data": ...}
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Page(Generic[M]):
     bad_rows: list[tuple[Any, str]] = field(default_factory=list)
     raw: list[Any] | None = field(default=None, repr=False, compare=False)
     notice: str | None = None
+    enveloped: bool | None = None  # the answer's shape: {"data": ...} (True) or a bare list (False)
 
     def __iter__(self) -> Iterator[M]:
         return iter(self.items)
@@ -245,8 +247,12 @@ class TrueXClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
         retries: bool = True,
+        exact: bool = False,
     ) -> Response:
-        """Send one request. GETs are retried on connect errors, timeouts, 5xx and 429."""
+        """Send one request. GETs are retried on connect errors, timeouts, 5xx and 429.
+
+        `exact`: JSON numbers with a fraction are read as `Decimal` (what the typed methods parse
+        into models); without it as floats, for callers that print or re-serialise the body."""
         method = method.upper()
         url_path = self.path(path)
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -281,7 +287,7 @@ class TrueXClient:
                 if retry_after is None or retry_after <= self.retry.max_retry_after:
                     await asyncio.sleep(self.retry.delay(attempt, retry_after))
                     continue
-            return self._decode(response, method, url_path)
+            return self._decode(response, method, url_path, exact)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -295,12 +301,13 @@ class TrueXClient:
             return errors.ConnectionLost(f"Connection lost: {name}", method=method, path=path)
         return errors.TransportError(f"Transport error: {name}", method=method, path=path)
 
-    def _decode(self, response: httpx.Response, method: str, path: str) -> Response:
+    def _decode(self, response: httpx.Response, method: str, path: str, exact: bool = False) -> Response:
         if "deprecation" in response.headers or "sunset" in response.headers:
             self.notices.deprecation = response.headers.get("deprecation")
             self.notices.sunset = response.headers.get("sunset")
         try:
-            payload = response.json() if response.content else None
+            # A number sent as JSON (not the documented string) keeps every digit: never a float.
+            payload = json.loads(response.content, parse_float=Decimal if exact else float) if response.content else None
         except ValueError:
             if response.is_success:
                 raise errors.ResponseFormatError("Response is not valid JSON", method=method, path=path) from None
@@ -324,14 +331,16 @@ class TrueXClient:
                 **kwargs,
             )
         next_cursor = None
+        enveloped = False
         # Liberal: unwrap an envelope whenever `data` is there, whatever else sits beside it.
         if isinstance(payload, dict) and "data" in payload:
+            enveloped = True
             pagination = payload.get("pagination")
             if isinstance(pagination, dict):
                 cursor = pagination.get("next_cursor")
                 next_cursor = str(cursor) if cursor not in (None, "") else None
             payload = payload["data"]
-        return Response(payload, next_cursor, response.headers)
+        return Response(payload, next_cursor, response.headers, enveloped)
 
     # --- decoding -------------------------------------------------------------------------------
 
@@ -351,19 +360,23 @@ class TrueXClient:
         self, model: type[M], response: Response, method: str, path: str, cache: _RowCache | None = None
     ) -> Page[M]:
         data = response.data
+        if data is None:
+            # `null`, an empty body or {"data": null}: how some servers send an empty list.
+            return Page(items=[], next_cursor=response.next_cursor, raw=[], enveloped=response.enveloped)
         if isinstance(data, dict):
             # A single object where a list was expected is accepted only if it is a valid row.
             try:
                 if not _shares_a_field(model, data):
                     raise ValueError
-                return Page(items=[model.model_validate(data)], next_cursor=response.next_cursor)
+                return Page(items=[model.model_validate(data)], next_cursor=response.next_cursor,
+                            enveloped=response.enveloped)
             except (ValidationError, ValueError):
                 raise errors.ResponseFormatError(
                     f"Expected a list of {model.__name__}", method=method, path=path
                 ) from None
         if not isinstance(data, list):
             raise errors.ResponseFormatError(f"Expected a list of {model.__name__}", method=method, path=path)
-        page: Page[M] = Page(items=[], next_cursor=response.next_cursor, raw=data)
+        page: Page[M] = Page(items=[], next_cursor=response.next_cursor, raw=data, enveloped=response.enveloped)
         for row in data:
             if isinstance(row, dict) and not _shares_a_field(model, row):
                 page.bad_rows.append((row, f"no {model.__name__} field in it"))
@@ -377,11 +390,11 @@ class TrueXClient:
     async def _get_page(
         self, model: type[M], path: str, params: dict[str, Any] | None = None, cache: _RowCache | None = None
     ) -> Page[M]:
-        response = await self.request("GET", path, params=params)
+        response = await self.request("GET", path, params=params, exact=True)
         return self._page(model, response, "GET", self.path(path), cache)
 
     async def _send_one(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
-        response = await self.request(method, path, **kwargs)
+        response = await self.request(method, path, exact=True, **kwargs)
         return self._one(model, response, method, self.path(path))
 
     # --- paging ---------------------------------------------------------------------------------
@@ -399,7 +412,9 @@ class TrueXClient:
 
         A page that repeats the previous one (same records, or a cursor seen before) is never
         counted twice: the walk tries skip instead of the cursor once, else stops, and the last
-        page yielded carries a `notice` naming what was tried."""
+        page yielded carries a `notice` naming what was tried. An answer with no cursor to follow
+        that may go on (a bare list: the version header was ignored, §4; or a full page) is walked
+        on by skip, and its page says so."""
         mode = self.paging if self.enveloped else "skip"
         offset = 0
         cursor: str | None = None
@@ -424,13 +439,21 @@ class TrueXClient:
                 page.notice = f"paging did not advance (cursor {page.next_cursor!r} came back): the rest was not read"
                 yield page
                 return
+            if self.enveloped and page.enveloped is False:
+                mode = "skip"  # a bare list: the server ignored the version header (§4, §6.8)
+                if rows >= page_size:
+                    page.notice = page.notice or (
+                        "the exchange answered without the v2026 envelope (version header ignored?): paged by skip")
+            elif mode == "cursor" and page.next_cursor is None and rows >= page_size:
+                mode = "skip"
+                page.notice = page.notice or "a full page came without a cursor: the rest paged by skip"
             yield page
             if mode == "cursor":
                 if page.next_cursor is None:
                     return
                 seen.add(page.next_cursor)
                 cursor = page.next_cursor
-            elif not rows or (page.next_cursor is None if self.enveloped else rows < page_size):
+            elif not rows or (rows < page_size and page.next_cursor is None):
                 return
 
     async def collect(self, fetch: Callable[..., Awaitable[Page[M]]], **params: Any) -> Page[M]:
@@ -557,7 +580,7 @@ class TrueXClient:
         except errors.BadRequest:
             page = await self.collect(self.list_orders)
             notice = "the exchange refused the status filter: filtered here"
-        done = [order for order in page.items if order.status in DONE_STATUSES]
+        done = [order for order in page.items if not order.is_open]  # status read in any case (§3)
         if len(done) < len(page.items) and notice is None:
             notice = f"the exchange sent {len(page.items) - len(done)} orders that are not done: left out"
         return Page(items=done, bad_rows=page.bad_rows, notice=page.notice or notice)

@@ -6,7 +6,9 @@ Built for truex-ws.md. Headless (no Textual) and free of `blotter.core`: time co
 Documented (H): the signature `Base64(HMAC-SHA256(secret, timestamp + "TRUEXWS" + key + path))`, the
 request shapes, WELCOME, the confirmation after every (un)subscribe, string numbers.
 Guessed here, where the reference is silent or unsure (M/L), and how:
-- Confirmations carry no request id: they are matched to requests in the order sent.
+- Confirmations carry no request id: the set each sends back says which waiting request it answers
+  (else the oldest). An UPDATE repeating the confirmation before it is a copy (TrueX reads only
+  SNAPSHOT, M); a refusal no request fits is still reported. Other WEBSOCKET updates are unread.
 - Status: `AUTHENTICATED` accepts a signed request; for a `*_NO_AUTH` request `UNAUTHENTICATED` is the
   normal answer (the reference reads it as "no-auth or bad signature"), so it accepts that too.
   Anything else refuses. A missing status is taken as accepted (data will tell).
@@ -21,6 +23,8 @@ Guessed here, where the reference is silent or unsure (M/L), and how:
   with no count yet (first subscription, re-snapshot) starts that item's numbering: never a gap, or a
   re-snapshot could loop. With one counter for several items, a gap cannot be pinned on one item:
   `Gap.item` is then None (every item of the channel is suspect) and DEPTH re-snapshots all symbols.
+  No-auth data is coalesced (about 1 Hz, H) and numbered with the channel's current seqnum (H): its
+  jumps are recorded, never gaps. A SNAPSHOT_COMPLETE's seqnum, when sent, is recorded too.
 - No first frame or a first frame that is not WELCOME: the session subscribes anyway, with an empty
   `Welcome`, and reads that frame as any other.
 - Silence: after `silence_timeout` with no frame, `Stale`; after 3x, a WebSocket ping probes the
@@ -104,6 +108,7 @@ _PUBLIC = tuple(str(channel) for channel in PUBLIC_CHANNELS)
 _BOOK_CHANNELS = (str(Channel.DEPTH), str(Channel.TRADE))  # with `book_symbols`: only for those
 _DROPCOPY = str(Channel.DROPCOPY)
 _DEPTH = str(Channel.DEPTH)
+_DATA_CHANNELS = (*_PUBLIC, _DROPCOPY)
 
 
 # --- signing and URLs ---------------------------------------------------------------------------
@@ -169,16 +174,25 @@ class _Sequencer:
             if last_item is not None and not self._fits(last_item, seqnum):
                 expected = last_item[0] + 1
         elif not self._fits(last_channel, seqnum):
+            assert last_channel is not None
             if last_item is not None and self._fits(last_item, seqnum):
                 self.per_item.add(channel)  # numbers run per item on this channel, not per channel
                 log.info("stream: %s seqnums count per item", channel)
+            elif item is not None and last_item is None and seqnum <= last_channel[0]:
+                # A new item numbered at or below the channel's count: one counter per channel never
+                # goes back, so the numbers run per item (TRADE has no snapshot to say so; §5 scope M).
+                self.per_item.add(channel)
+                log.info("stream: %s seqnums count per item", channel)
             elif not (snapshot and item is not None and last_item is None):
-                assert last_channel is not None
                 expected = last_channel[0] + 1
+        self.record(channel, item, seqnum, snapshot)
+        return expected
+
+    def record(self, channel: str, item: str | None, seqnum: int, snapshot: bool) -> None:
+        """Take `seqnum` as the last one, unchecked (a SNAPSHOT_COMPLETE's, a coalesced message's)."""
         self._channel[channel] = (seqnum, snapshot)
         if item is not None:
             self._item[(channel, item)] = (seqnum, snapshot)
-        return expected
 
     def forget(self, channel: str, item: str) -> None:
         self._item.pop((channel, item), None)
@@ -279,6 +293,7 @@ class StreamSession:
         self._conn_client_ids: tuple[str, ...] = ()
         self._resnapshot: set[str] = set()
         self._refusals: dict[tuple[str, ...], str] = {}  # channels -> what was refused and why
+        self._last_confirmation: tuple[str | None, frozenset[tuple[str, str]] | None] | None = None
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._retry = asyncio.Event()
@@ -477,7 +492,12 @@ class StreamSession:
             await self._confirmed(ws, message, emit)
             return
         if isinstance(message, SnapshotComplete):
-            self._emit(emit, SnapshotDone(str(message.channel or ""), message.item))
+            channel = str(message.channel or "")
+            if message.seqnum is not None and channel in _DATA_CHANNELS:
+                # A numbered marker (§4: seqnum unknown, L) takes a number in its channel's count:
+                # recorded like a snapshot's, or the next UPDATE would read as a gap (and loop).
+                self._sequencer.record(channel, message.item, message.seqnum, snapshot=True)
+            self._emit(emit, SnapshotDone(channel, message.item))
             return
         if self._state in ("connecting", "refused"):
             self._set_state("live", self._live_detail())
@@ -489,9 +509,14 @@ class StreamSession:
         if snapshot and channel == _DEPTH and item is not None:
             self._resnapshot.discard(item)
         if message.seqnum is not None:
-            expected = self._sequencer.check(channel, item, message.seqnum, snapshot)
-            if expected is not None:
-                await self._gap(ws, channel, item, expected, message.seqnum, emit)
+            if channel in _PUBLIC and not self._public_signed:
+                # No-auth data is coalesced, published about once a second (§5, H), each message
+                # numbered with the channel's current seqnum (H): jumps are normal, not gaps.
+                self._sequencer.record(channel, item, message.seqnum, snapshot)
+            else:
+                expected = self._sequencer.check(channel, item, message.seqnum, snapshot)
+                if expected is not None:
+                    await self._gap(ws, channel, item, expected, message.seqnum, emit)
         self._emit(emit, Data(message))
 
     async def _gap(self, ws: Any, channel: str, item: str | None, expected: int, got: int,
@@ -518,21 +543,31 @@ class StreamSession:
         await self._send(ws, _Request("subscribe", signed, (_DEPTH,), again, "resnapshot"))
 
     async def _confirmed(self, ws: Any, message: Confirmation, emit: Callable[[StreamEvent], None]) -> None:
-        request = self._pending.popleft() if self._pending else None
         status = None if message.status is None else str(message.status)
-        if request is None:
-            log.info("stream: a confirmation no request waited for (status %s)", status)
+        # The whole set the server says is subscribed; None when it did not send a readable one.
+        listed = "subscriptions" in message.model_fields_set
+        current = frozenset((str(sub.channel), item) for sub in message.subscriptions
+                            for item in sub.item_names) if listed else None
+        update = None if message.update is None else str(message.update)
+        seen, self._last_confirmation = self._last_confirmation, (status, current)
+        if update == Update.UPDATE and seen == (status, current):
+            # TrueX's code reads only SNAPSHOT confirmations (§4, M): an UPDATE repeating the one just
+            # before is its copy, not the answer to the next request.
+            log.info("stream: an UPDATE confirmation repeating the previous one (status %s); not an answer", status)
             return
-        accepted = status in (None, SubscriptionStatus.AUTHENTICATED) or (
-            not request.signed and status == SubscriptionStatus.UNAUTHENTICATED)
-        if (accepted and request.kind == "subscribe" and status == SubscriptionStatus.UNAUTHENTICATED
-                and "subscriptions" in message.model_fields_set and not any(
-                    str(sub.channel) in request.channels and set(sub.item_names) & set(request.items)
-                    for sub in message.subscriptions)):
-            # A no-auth request's UNAUTHENTICATED is its success only when the whole set sent back
-            # lists what was asked (an empty set: nothing is subscribed). Data that flows anyway
-            # is taken all the same.
-            accepted = False
+        request = self._answered(status, current, update)
+        if request is None:
+            if status in (None, SubscriptionStatus.AUTHENTICATED, SubscriptionStatus.UNAUTHENTICATED):
+                log.info("stream: a confirmation no request waited for (%s, status %s)", update, status)
+                return
+            # A refusal is never dropped, even when no request of ours fits it.
+            hint = refusal_hint(status or "", (), (), self.has_credentials)
+            log.warning("stream: a refusal no request waited for (%s): %s", status, hint)
+            self._emit(emit, Refused(status or "", (), (), hint))
+            self._refusals[()] = f"a request refused ({status}): {hint}"
+            self._detail = self._live_detail()
+            return
+        accepted = self._accepts(request, status, current)
         if request.kind == "unsubscribe":
             if not accepted:
                 log.warning("stream: unsubscribe of %s %s answered %s", request.channels, request.items, status)
@@ -557,6 +592,36 @@ class StreamSession:
             await self._send(ws, fallback)
         elif not self._subscribed_ok and not any(r.kind == "subscribe" for r in self._pending):
             self._set_state("refused", f"{status}: {hint}")
+
+    def _accepts(self, request: _Request, status: str | None, current: frozenset[tuple[str, str]] | None) -> bool:
+        """Does `status` (with the set sent back) accept `request`? A missing status is taken as
+        accepted (data will tell). For a `*_NO_AUTH` request UNAUTHENTICATED is the normal answer, its
+        success only when the set lists what was asked (an empty set: nothing is subscribed)."""
+        if status in (None, SubscriptionStatus.AUTHENTICATED):
+            return True
+        if status == SubscriptionStatus.UNAUTHENTICATED and not request.signed:
+            return request.kind == "unsubscribe" or current is None or _satisfied(request, current)
+        return False
+
+    def _answered(self, status: str | None, current: frozenset[tuple[str, str]] | None,
+                  update: str | None) -> _Request | None:
+        """The waiting request a confirmation answers, taken off the queue; None when none fits.
+        Confirmations carry no request id: the set they send back says which request they answer
+        (accepted: the first whose channels x items it lists; refused: the first it does not list);
+        without a set, or when none fits, the oldest (an UPDATE that accepts nothing we asked is
+        news about the set, not an answer)."""
+        if not self._pending:
+            return None
+        found = None
+        if current is not None:
+            found = next((r for r in self._pending
+                          if self._accepts(r, status, current) == _satisfied(r, current)), None)
+        if found is None:
+            if update == Update.UPDATE and status in (None, SubscriptionStatus.AUTHENTICATED):
+                return None
+            found = self._pending[0]
+        self._pending.remove(found)
+        return found
 
     # --- requests -----------------------------------------------------------------------------
 
@@ -645,6 +710,7 @@ class StreamSession:
         self._subscribed_ok = 0
         self._resnapshot.clear()
         self._refusals.clear()
+        self._last_confirmation = None
         self._retry.clear()
 
     def _end_connection(self) -> None:
@@ -741,6 +807,13 @@ async def _close_quietly(ws: Any) -> None:
         await ws.close()
     except Exception:  # noqa: BLE001 - closing anyway
         log.debug("stream: close failed", exc_info=True)
+
+
+def _satisfied(request: _Request, current: frozenset[tuple[str, str]]) -> bool:
+    """Is what `request` asked done in the set `current`: all its pairs listed (subscribe), or none
+    (unsubscribe)?"""
+    pairs = {(channel, item) for channel in request.channels for item in request.items}
+    return pairs <= current if request.kind == "subscribe" else not pairs & current
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -48,6 +49,9 @@ class DropCopyReport:
     trade: Trade | None
     text: str | None
     raw: str
+    # The order as the record names it (exchange id, else external id), even when `order` did not
+    # read: a reject's text is said with the order it concerns.
+    ref: str | None = None
 
 
 def read_dropcopy(message: DropCopyMessage) -> list[DropCopyReport]:
@@ -57,7 +61,7 @@ def read_dropcopy(message: DropCopyMessage) -> list[DropCopyReport]:
     records = _records(message.data if message.data is not None else (extra or None))
     if not records:
         if message.text or message_type:  # a bare notice (e.g. a reject reason) still says something
-            return [DropCopyReport(None, message_type, None, message.text, raw_text(extra))]
+            return [DropCopyReport(None, message_type, None, message.text, raw_text(extra), _ref(extra))]
         return []
     reports = []
     for record in records:
@@ -65,14 +69,15 @@ def read_dropcopy(message: DropCopyMessage) -> list[DropCopyReport]:
             reports.append(_report(record, message_type, message.text))
         except Exception:  # noqa: BLE001 - a guessed schema must never stop the stream
             log.warning("dropcopy: a record could not be read; kept raw", exc_info=True)
-            reports.append(DropCopyReport(None, message_type, None, message.text, raw_text(record)))
+            reports.append(DropCopyReport(None, message_type, None, message.text, raw_text(record),
+                                          _ref(record) if isinstance(record, dict) else None))
     return reports
 
 
 def _records(data: Any) -> list[Any]:
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
+            data = json.loads(data, parse_float=Decimal)  # a number keeps every digit
         except ValueError:
             return [data]
     if data is None:
@@ -97,7 +102,15 @@ def _report(record: Any, message_type: str | None, message_text: str | None) -> 
     msg_type = _text(record.get("msg_type")) or _text(order_body.get("msg_type")) or message_type
     text = _text(record.get("text")) or _text(order_body.get("text")) or message_text
     trade = _trade(record, order_body, order)
-    return DropCopyReport(order, msg_type, trade, text, raw)
+    ref = (order.id if order is not None else None) or _ref(order_body) or _ref(record)
+    return DropCopyReport(order, msg_type, trade, text, raw, ref)
+
+
+def _ref(body: dict[str, Any]) -> str | None:
+    for key in ("id", "order_id", "external_id", "ref_external_id"):
+        if body.get(key) not in (None, ""):
+            return _text(body[key])
+    return None
 
 
 # The order's terms, when a flat report carries them beside its id instead of under `order_info`.

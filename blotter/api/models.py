@@ -15,8 +15,11 @@ Liberal in what they accept, honest about it:
 # from its string when each class is made, a third of this module's import on the way to the first
 # data. Two validators name their own class ahead of time, so they quote it.
 
+import hashlib
 import json
-from decimal import Decimal
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -59,6 +62,58 @@ Amount = Annotated[WireDecimal | None, BeforeValidator(_blank_is_none)]
 Nanos = Annotated[NanoTime | None, BeforeValidator(_blank_is_none)]
 Count = Annotated[int | None, BeforeValidator(_blank_is_none)]
 
+
+_ISO_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+def _iso_ns(text: str) -> int | None:
+    """ISO 8601 text (a space for the T; no zone reads as UTC) as epoch ns, every fraction digit kept."""
+    found = _ISO_TIME.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC)
+    except ValueError:
+        return None
+    offset = 0
+    if zone and zone not in "Zz":
+        digits = zone[1:].replace(":", "")
+        offset = (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60) * (-1 if zone[0] == "-" else 1)
+    nanos = int((fraction or "0")[:9].ljust(9, "0"))
+    return (int(moment.timestamp()) - offset) * NS_PER_SECOND + nanos
+
+
+def _epoch_ns(value: Any) -> Any:
+    """An order's time in whatever form a server sends it (§6.4, L): epoch seconds, ms, µs or ns
+    told apart by their digits, or ISO 8601 text. Anything else is left to fail (and be shown raw)."""
+    value = _blank_is_none(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            found = _iso_ns(text)
+            return value if found is None else found
+        value = Decimal(text)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+        return value
+    try:
+        number = Decimal(value) if not isinstance(value, Decimal) else value
+        if not number.is_finite() or number < 0:
+            return value
+        digits = len(str(int(number)))
+    except (InvalidOperation, ValueError):
+        return value
+    # 10 digits are seconds until 2286, 13 ms, 16 µs, 19 ns: each unit spans three digits.
+    scale = 9 if digits <= 11 else 6 if digits <= 14 else 3 if digits <= 17 else 0
+    return int(number.scaleb(scale))
+
+
+# An order's time as any server may send it (only the order object: its time is undocumented).
+EpochTime = Annotated[NanoTime | None, BeforeValidator(_epoch_ns)]
+
 # An empty book side, as TrueX-written samples send it (i128 bounds scaled by 10^18).
 BID_SENTINEL = Decimal("-170141183460469231731.687303715884105728")
 ASK_SENTINEL = Decimal("170141183460469231731.687303715884105727")
@@ -100,6 +155,8 @@ OPEN_STATUSES = frozenset(
         OrderStatus.MODIFY_PENDING,
     }
 )
+# An order is open unless it is one of these: a status we do not know may still change (§3).
+DONE_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED})
 
 
 class SelfTradePrevention(StrEnum):
@@ -169,24 +226,41 @@ class ApiVersion(StrEnum):
 
 # `Side | str` and friends: pydantic tries the enum first, then keeps an unknown value as text.
 _ENUM_FIRST = Field(union_mode="left_to_right")
-TSide = Annotated[Side | str, _ENUM_FIRST]
-TOrderType = Annotated[OrderType | str, _ENUM_FIRST]
-TTif = Annotated[TimeInForce | str, _ENUM_FIRST]
-TOrderStatus = Annotated[OrderStatus | str, _ENUM_FIRST]
-TStp = Annotated[SelfTradePrevention | str, _ENUM_FIRST]
-TMsgType = Annotated[MsgType | str, _ENUM_FIRST]
-TLiq = Annotated[LiquidityFlag | str, _ENUM_FIRST]
-TInstrumentStatus = Annotated[InstrumentStatus | str, _ENUM_FIRST]
-TClientStatus = Annotated[ClientStatus | str, _ENUM_FIRST]
-TClientType = Annotated[ClientType | str, _ENUM_FIRST]
-TTransferStatus = Annotated[TransferStatus | str, _ENUM_FIRST]
-TTransferType = Annotated[TransferType | str, _ENUM_FIRST]
+
+
+def _any_case(enum: type[StrEnum]) -> BeforeValidator:
+    """Enum values are only M-confidence in their spelling (§3): "active" or " Buy" is the member;
+    a value no member matches is kept exactly as sent."""
+    members = {member.value.upper(): member for member in enum}
+
+    def normalise(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, enum):
+            return members.get(value.strip().upper(), value)
+        return value
+
+    return BeforeValidator(normalise)
+
+
+TSide = Annotated[Side | str, _ENUM_FIRST, _any_case(Side)]
+TOrderType = Annotated[OrderType | str, _ENUM_FIRST, _any_case(OrderType)]
+TTif = Annotated[TimeInForce | str, _ENUM_FIRST, _any_case(TimeInForce)]
+TOrderStatus = Annotated[OrderStatus | str, _ENUM_FIRST, _any_case(OrderStatus)]
+TStp = Annotated[SelfTradePrevention | str, _ENUM_FIRST, _any_case(SelfTradePrevention)]
+TMsgType = Annotated[MsgType | str, _ENUM_FIRST, _any_case(MsgType)]
+TLiq = Annotated[LiquidityFlag | str, _ENUM_FIRST, _any_case(LiquidityFlag)]
+TInstrumentStatus = Annotated[InstrumentStatus | str, _ENUM_FIRST, _any_case(InstrumentStatus)]
+TClientStatus = Annotated[ClientStatus | str, _ENUM_FIRST, _any_case(ClientStatus)]
+TClientType = Annotated[ClientType | str, _ENUM_FIRST, _any_case(ClientType)]
+TTransferStatus = Annotated[TransferStatus | str, _ENUM_FIRST, _any_case(TransferStatus)]
+TTransferType = Annotated[TransferType | str, _ENUM_FIRST, _any_case(TransferType)]
 
 
 def raw_text(value: Any) -> str:
     """A wire value as the text it was sent as (JSON for anything but a string)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, Decimal):
+        return str(value)  # a JSON number read exactly: shown as sent, not quoted
     try:
         return json.dumps(value, separators=(",", ":"), default=str)
     except (TypeError, ValueError):
@@ -372,6 +446,7 @@ class MarketQuote(WireModel):
     id: str
     symbol: str | None = None
     info: QuoteInfo = Field(default_factory=QuoteInfo)
+    status: str | None = None  # EBBO's DISABLED | ENABLED (H); REST quotes do not say
 
 
 class QtyUnit(StrEnum):
@@ -464,8 +539,27 @@ class ModifyInfo(WireModel):
     parent_id: str | None = None
 
 
+def is_not_given(value: Decimal | None) -> bool:
+    """An order's price or quantity sent as 0 or an i128 sentinel means "not given" (a MARKET
+    order, or the field a modify left alone), never an amount (§6.3, ModifyInfo §2.2). Any other
+    odd value (huge, negative) is what the exchange said: shown, not hidden."""
+    return value is None or value == 0 or abs(abs(value) - ASK_SENTINEL) < 1
+
+
+def _given(value: Decimal | None) -> Decimal | None:
+    return None if is_not_given(value) else value
+
+
+PLACEHOLDER_KEYS = ("ext:", "row:")  # `Order.key` of an order without a real exchange id
+
+
+def _no_id(value: Any) -> Any:
+    return "" if value is None else value
+
+
 class Order(WireModel):
-    id: str
+    # The exchange id; "" or "0" while the order is INITIALIZED / NEW_PENDING (§3): see `key`.
+    id: Annotated[str, BeforeValidator(_no_id)] = ""
     status: TOrderStatus | None = None
     order_info: OrderInfo = Field(default_factory=OrderInfo)
     modify_info: ModifyInfo | None = None
@@ -481,12 +575,31 @@ class Order(WireModel):
     )
     executed_vwap: Amount = None  # "" or "0" before any fill
     # Not in the documented order object (§6.4): read when a server sends them.
-    timestamp: Nanos = None
-    update_timestamp: Nanos = None
+    timestamp: EpochTime = None
+    update_timestamp: EpochTime = None
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        """Not done: an unknown status (or none) may still change, so the order stays shown."""
+        return self.status not in DONE_STATUSES
+
+    @property
+    def has_id(self) -> bool:
+        """Does it carry a real exchange id (not "", nor the placeholder "0")?"""
+        return bool(self.id.strip().strip("0"))
+
+    @property
+    def key(self) -> str:
+        """A stable identity: the exchange id, else the client's external id, else a digest of
+        what identifies the record (two pending orders both sent with id "0" stay two)."""
+        if self.has_id:
+            return self.id
+        if self.external_id:
+            return PLACEHOLDER_KEYS[0] + self.external_id
+        info = self.order_info
+        parts = (self.id, self.unreadable.get("id"), self.ref_external_id, info.client_id, info.instrument_id,
+                 info.side, info.type, info.qty, info.price, info.msg_id)
+        return PLACEHOLDER_KEYS[1] + hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
     @property
     def filled(self) -> Decimal:
@@ -501,19 +614,19 @@ class Order(WireModel):
     @property
     def refs(self) -> tuple[str, ...]:
         """Every id the order is known by: a modify may re-key it (§6.6)."""
-        return tuple(ref for ref in (self.id, self.external_id, self.ref_external_id) if ref)
+        own_id = self.id if self.has_id else None  # a placeholder "0" names no order
+        return tuple(ref for ref in (own_id, self.external_id, self.ref_external_id) if ref)
 
     @property
     def price(self) -> Decimal | None:
-        if self.modify_info and self.modify_info.new_price is not None:
-            return self.modify_info.new_price
-        return self.order_info.price
+        """The modified price, else the order's; None for a MARKET order (sent as 0 or a sentinel)."""
+        new = _given(self.modify_info.new_price) if self.modify_info else None
+        return new if new is not None else _given(self.order_info.price)
 
     @property
     def qty(self) -> Decimal | None:
-        if self.modify_info and self.modify_info.new_qty is not None:
-            return self.modify_info.new_qty
-        return self.order_info.qty
+        new = _given(self.modify_info.new_qty) if self.modify_info else None
+        return new if new is not None else _given(self.order_info.qty)
 
 
 class NewOrder(WireModel):
@@ -550,12 +663,20 @@ class TradeAmounts:
         return notional * self.trade_fee_rate
 
 
-def trade_key(match_id: str | None, order_id: str | None, side: object, timestamp: int | None, qty: object) -> str:
-    """A trade is one side of one match (§6.5): both sides of a self-match share the match id."""
+def trade_key(match_id: str | None, order_id: str | None, side: object, timestamp: int | None, qty: object,
+              price: object = None) -> str:
+    """A trade is one side of one match (§6.5): both sides of a self-match share the match id.
+    "" and "0" are no match id. Without one, the fields that tell two fills apart (two fills of one
+    order in the same ns and size differ by price), numbers by value: the same trade from another
+    source ("100" from REST, 100.0 from the stream) keeps one key."""
     side_text = getattr(side, "value", side)
-    if match_id:
+    if match_id and match_id.strip().strip("0"):
         return f"{match_id}:{order_id}:{side_text}"
-    return f"{order_id}:{side_text}:{timestamp}:{qty}"
+    return f"{order_id}:{side_text}:{timestamp}:{_by_value(qty)}:{_by_value(price)}"
+
+
+def _by_value(number: object) -> object:
+    return format(number.normalize(), "f") if isinstance(number, Decimal) and number.is_finite() else number
 
 
 class Trade(TradeAmounts, WireModel):
@@ -576,7 +697,7 @@ class Trade(TradeAmounts, WireModel):
     @property
     def key(self) -> str:
         """De-duplication key: (match id, order id, side), or a composite without a match id."""
-        return trade_key(self.match_id, self.order_id, self.side, self.timestamp, self.trade_qty)
+        return trade_key(self.match_id, self.order_id, self.side, self.timestamp, self.trade_qty, self.trade_price)
 
 
 class Activity(WireModel):

@@ -11,10 +11,11 @@ The DROPCOPY payload is not documented: its `data` stays raw here and `dropcopy.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, ConfigDict, Field, ValidationError, field_validator
 
 from .models import Count, MarketQuote, PriceLevel, WireModel, Amount, Instrument, TLiq, _ENUM_FIRST, raw_text
 
@@ -130,9 +131,11 @@ class InstrumentMessage(StreamMessage):
 
 
 class EbboData(MarketQuote):
-    """The full top of book of one instrument; `id` is the instrument id, not the symbol."""
+    """The full top of book of one instrument; `id` is the instrument id, not the symbol (M). `status`
+    (DISABLED | ENABLED, H) is MarketQuote's."""
 
-    status: str | None = None  # DISABLED | ENABLED
+    # Optional here: a quote keyed by `symbol` only (id M) still reads; the bridge finds its id.
+    id: str | None = None  # type: ignore[assignment]
 
 
 class EbboMessage(StreamMessage):
@@ -155,6 +158,17 @@ class DepthData(WireModel):
     id: str | None = None  # not documented; read when sent
     bids: list[DepthLevel] = Field(default_factory=list)
     asks: list[DepthLevel] = Field(default_factory=list)
+
+    @field_validator("bids", "asks", mode="before")
+    @classmethod
+    def _array_levels(cls, value: Any) -> Any:
+        # The level schema is M: `[price, qty]` or `[price, qty, order_count]` arrays are read too
+        # (the common market-data shape, and unambiguous). Anything else that is not a level object
+        # is set aside (`unreadable`) and counted by the book.
+        if not isinstance(value, list):
+            return value
+        return [dict(zip(("price", "qty", "order_count"), level, strict=False))
+                if isinstance(level, list) and 2 <= len(level) <= 3 else level for level in value]
 
 
 class DepthMessage(StreamMessage):
@@ -216,12 +230,22 @@ _DATA_MODELS: dict[str, type[StreamMessage]] = {
 }
 
 
-def model_for(channel: Any, update: Any) -> type[StreamMessage] | None:
+_STATUSES = frozenset(str(status) for status in SubscriptionStatus)
+
+
+def model_for(channel: Any, update: Any, status: Any = None) -> type[StreamMessage] | None:
     """The model of a message by its channel and update; None when we do not know the pair."""
     if update == Update.SNAPSHOT_COMPLETE:
         return SnapshotComplete
     if channel == Channel.WEBSOCKET:
-        return Welcome if update == Update.WELCOME else Confirmation
+        if update == Update.WELCOME:
+            return Welcome
+        # A confirmation is SNAPSHOT|UPDATE (H); one with a known status is read whatever its update
+        # says, so a refusal is never dropped. Anything else (a keepalive, a notice) is not a
+        # confirmation: taken as one it would answer a request it was not about.
+        if update in (Update.SNAPSHOT, Update.UPDATE) or (isinstance(status, str) and status in _STATUSES):
+            return Confirmation
+        return None
     if update not in (Update.SNAPSHOT, Update.UPDATE):
         return None
     return _DATA_MODELS.get(channel)
@@ -231,13 +255,13 @@ def parse_message(frame: str | bytes) -> StreamMessage | Unreadable:
     """One server frame as its typed message, or an `Unreadable` saying why. Never raises."""
     text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_float=Decimal)  # a price sent as a JSON number keeps every digit
     except ValueError as error:
         return Unreadable(text, f"not JSON: {error}")
     if not isinstance(body, dict):
         return Unreadable(text, f"not a JSON object but {type(body).__name__}")
     channel, update = body.get("channel"), body.get("update")
-    model = model_for(channel, update)
+    model = model_for(channel, update, body.get("status"))
     if model is None:
         return Unreadable(text, f"unknown channel {raw_text(channel)} / update {raw_text(update)}",
                           channel=channel if isinstance(channel, str) else None,

@@ -10,6 +10,7 @@ side, not a level. Trade prints carry no side and no time: the time kept is when
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..api.stream_models import DepthLevel, DepthMessage, TradeMessage, Update
+from ..api.stream_models import DepthData, DepthLevel, DepthMessage, TradeMessage, Update
 
 __all__ = ["DepthBook", "Level", "Tape", "TapePrint"]
 
@@ -48,6 +49,7 @@ class DepthBook:
         self.seqnum: int | None = None  # of the last message applied
         self.unreadable = 0  # levels whose numbers did not parse, set aside (never applied)
         self.set_aside: deque[DepthLevel] = deque(maxlen=KEPT_ASIDE)
+        self.set_aside_raw: deque[str] = deque(maxlen=KEPT_ASIDE)  # what did not read as a level at all
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -60,6 +62,7 @@ class DepthBook:
             return False
         if message.seqnum is not None:
             self.seqnum = message.seqnum
+        self._count_unread_sides(data)
         if message.update == Update.SNAPSHOT:
             if self._pending is None:
                 self._pending = ({}, {})
@@ -117,6 +120,21 @@ class DepthBook:
     def _aside(self, level: DepthLevel) -> None:
         self.unreadable += 1
         self.set_aside.append(level)
+
+    def _count_unread_sides(self, data: DepthData) -> None:
+        """Levels the wire model set aside whole (an item that is no level, a side that is no list,
+        e.g. a price -> qty map; §4 depth is M): counted per level sent, so the pane says so and
+        an empty side is not taken for the market's."""
+        for path, raw in data.unreadable.items():
+            if not path.startswith(("bids", "asks")):
+                continue
+            try:
+                sent = json.loads(raw) if path in ("bids", "asks") else None
+            except ValueError:
+                sent = None
+            self.unreadable += len(sent) if isinstance(sent, (dict, list)) and sent else 1
+            self.set_aside_raw.append(f"{path}: {raw}")
+            log.info("book %s: depth %s unreadable: %.200s", self.symbol, path, raw)
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from ..api.models import Health, MarketQuote, Order, OrderStatus, Trade
+from ..api.models import PLACEHOLDER_KEYS, Health, MarketQuote, Order, OrderStatus, Trade
 from ..config import Settings
 from .feeds import Backoff, Clock, Feed, FeedSet, TradesFetcher
 from .book_rows import BOOK_LEVELS, TapeLine, book_lines, book_store, own_resting, spread_bps, tape_store
@@ -134,10 +134,11 @@ class Dashboard:
     # --- polls in, diffs out --------------------------------------------------------------------
 
     def take_orders(self, orders: list[Order], bad: int) -> Poll:
-        diff = self.stores["orders"].apply(orders)
+        store = self.stores["orders"]
+        diff = store.apply(orders)
         if diff.removed:
             self.order_times.forget(diff.removed)
-        poll = Poll(diff, gone=list(diff.removed) if self.orders_loaded else [])
+        poll = Poll(diff, gone=_gone(diff.removed) if self.orders_loaded else [])
         self.orders_loaded = True
         poll.bars_changed = self._count_bad("orders", bad)
         return poll
@@ -146,10 +147,10 @@ class Dashboard:
         """Order states the stream reported: the open ones shown or updated, the done ones gone
         (and announced, as when a poll no longer lists them); the other rows are not touched."""
         store = self.stores["orders"]
-        diff = store.change([o for o in orders if o.is_open], [o.id for o in orders if not o.is_open])
+        diff = store.change([o for o in orders if o.is_open], [o.key for o in orders if not o.is_open])
         if diff.removed:
             self.order_times.forget(diff.removed)
-        return Poll(diff, gone=list(diff.removed) if self.orders_loaded else [])
+        return Poll(diff, gone=_gone(diff.removed) if self.orders_loaded else [])
 
     def take_trades(self, trades: list[Any], bad: int) -> Poll:
         store = self.trades
@@ -428,3 +429,10 @@ class Dashboard:
             if (order := store.items[key]).is_open and order.status != OrderStatus.CANCEL_PENDING
             and (client_id is None or order.order_info.client_id in (None, client_id))
         ]
+
+
+def _gone(removed: list[str]) -> list[str]:
+    """The exchange ids of orders that left the list, to ask how they ended. A row keyed while its
+    id was a placeholder (`Order.key`: "ext:..."/"row:...") has no id to ask by; it usually came
+    back under its real id."""
+    return [key for key in removed if not key.startswith(PLACEHOLDER_KEYS)]

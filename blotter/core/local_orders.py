@@ -38,17 +38,19 @@ class LocalOrders:
             self._ours.move_to_end(ref)
         while len(self._ours) > self._remembered:
             self._ours.popitem(last=False)
-        self._shown[order.id] = (order, self._monotonic())
+        self._shown[order.key] = (order, self._monotonic())
 
     def merge(self, polled: Iterable[Order]) -> list[Order]:
         """The polled orders, plus our open ones the poll does not list yet (within the grace)."""
         polled = list(polled)
         now = self._monotonic()
-        seen = {o.id for o in polled}
+        # Listed under any of its names: a create answered NEW_PENDING with id "0" is polled
+        # back ACTIVE with its real id, same external id.
+        seen = {o.key for o in polled} | {ref for o in polled for ref in o.refs}
         keep = []
-        for order_id, (order, since) in list(self._shown.items()):
-            if order_id in seen or now - since > self.grace:
-                del self._shown[order_id]
+        for key, (order, since) in list(self._shown.items()):
+            if key in seen or not seen.isdisjoint(order.refs) or now - since > self.grace:
+                del self._shown[key]
             elif order.is_open:
                 keep.append(order)
         return polled + keep

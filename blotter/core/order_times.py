@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..api.models import Activity, Order
+from ..api.models import PLACEHOLDER_KEYS, Activity, Order
 
 __all__ = ["OrderTime", "OrderTimes"]
 
@@ -38,10 +38,14 @@ class OrderTimes:
     def time_of(self, order: Order) -> OrderTime:
         if order.timestamp is not None:
             return OrderTime(order.timestamp, True)
-        known = self._times.get(order.id)
+        key = order.key
+        known = self._times.get(key)
         if known is None:
-            known = self._times[order.id] = OrderTime(self._now_ns(), False)
-            self._wanted[order.id] = order
+            # First seen while its id was a placeholder (keyed by external id): that moment stands.
+            pending = self._times.get(PLACEHOLDER_KEYS[0] + order.external_id) if order.external_id else None
+            known = self._times[key] = pending or OrderTime(self._now_ns(), False)
+            if order.has_id and not known.from_exchange:
+                self._wanted[key] = order  # the activity trail is asked for by exchange id
         return known
 
     def wanted(self, limit: int = 50) -> list[Order]:
@@ -60,14 +64,15 @@ class OrderTimes:
                     earliest[event.external_id] = event.timestamp
         changed = []
         for order in orders:
-            if order.id not in self._times:
+            key = order.key
+            if key not in self._times:
                 continue  # left the screen while its trail was asked for: nothing to keep
             found = [earliest[ref] for ref in (order.external_id, order.ref_external_id) if ref in earliest]
             if found:
-                self._times[order.id] = OrderTime(min(found), True)
-                self._wanted.pop(order.id, None)
-                self._attempts.pop(order.id, None)
-                changed.append(order.id)
+                self._times[key] = OrderTime(min(found), True)
+                self._wanted.pop(key, None)
+                self._attempts.pop(key, None)
+                changed.append(key)
             else:
                 self.failed([order])
         return changed
@@ -75,14 +80,15 @@ class OrderTimes:
     def failed(self, orders: Iterable[Order]) -> None:
         """A lookup that found nothing or failed: ask again later, a few times at most."""
         for order in orders:
-            if order.id not in self._wanted:
+            key = order.key
+            if key not in self._wanted:
                 continue  # forgotten (or given up on) meanwhile
-            attempts = self._attempts[order.id] = self._attempts.get(order.id, 0) + 1
+            attempts = self._attempts[key] = self._attempts.get(key, 0) + 1
             if attempts >= LOOKUP_ATTEMPTS:
-                self._wanted.pop(order.id, None)
+                self._wanted.pop(key, None)
 
     def forget(self, order_ids: Iterable[str]) -> None:
-        """Orders no longer shown: their times need not be kept (a session runs all day)."""
+        """Orders no longer shown (by store key): their times need not be kept (a session runs all day)."""
         for order_id in order_ids:
             self._times.pop(order_id, None)
             self._wanted.pop(order_id, None)

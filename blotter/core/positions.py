@@ -341,7 +341,7 @@ class _Ledger:
     def _apply(self, entry: tuple[int, str, Any]) -> None:
         self.last = entry[:2]
         trade = entry[2]
-        side = wire_text(trade.side)
+        side = (wire_text(trade.side) or "").strip().upper()  # the side's case is only M (§3)
         price, qty = trade.trade_price, trade.trade_qty
         if side not in (BUY, SELL) or price is None or qty is None or price <= 0 or qty <= 0 or entry[0] < 0:
             self.unreadable += 1

@@ -12,7 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 
-from ..api.models import NS_PER_DAY, Balances, BalanceLine, MarketQuote, Order, PriceLevel, Trade
+from ..api.models import (
+    IMPOSSIBLE_PRICE,
+    NS_PER_DAY,
+    Balances,
+    BalanceLine,
+    MarketQuote,
+    Order,
+    OrderType,
+    PriceLevel,
+    Trade,
+    is_not_given,
+)
 from .format import TimeFormat, fmt_amount, fmt_bps, fmt_derived, unreadable_text, wire_text
 from .order_times import OrderTimes
 from .reference import Catalog
@@ -164,19 +175,50 @@ def order_fingerprint(order: Order) -> tuple:
     )
 
 
+def _given(value: Decimal | None) -> bool:
+    return not is_not_given(value)  # 0 or a sentinel is "not given" (see `Order.price`)
+
+
+def _aligned(value: Decimal | None) -> Decimal | None:
+    """A value to learn a column's decimals from: not one no instrument trades at (it would pad
+    the column for the session)."""
+    return None if value is None or abs(value) >= IMPOSSIBLE_PRICE else value
+
+
 def _price_raw(order: Order, unread: dict[str, str]) -> str | None:
-    if order.modify_info and order.modify_info.new_price is not None:
+    if order.modify_info and _given(order.modify_info.new_price):
         return None
-    return unread.get("modify_info.new_price") or unread.get("order_info.price")
+    raw = unread.get("modify_info.new_price")
+    if raw is not None or order.price is not None:
+        return raw
+    return unread.get("order_info.price")
 
 
 def _qty_raw(order: Order, unread: dict[str, str]) -> str | None:
-    if order.modify_info and order.modify_info.new_qty is not None:
+    if order.modify_info and _given(order.modify_info.new_qty):
         return None
-    return unread.get("modify_info.new_qty") or unread.get("order_info.qty")
+    raw = unread.get("modify_info.new_qty")
+    if raw is not None or order.qty is not None:
+        return raw
+    return unread.get("order_info.qty")
+
+
+def order_price_cell(order: Order, places: int, raw: str | None) -> Cell:
+    """The limit price; a MARKET order (its price sent as 0, a sentinel or not at all) says so."""
+    if raw is not None:
+        return unreadable_cell(raw)
+    price = order.price
+    if price is None:
+        new_type = order.modify_info.new_type if order.modify_info else None
+        if OrderType.MARKET in (order.order_info.type, new_type):
+            return Cell("market", "empty", None)
+    return Cell(fmt_amount(price, places), "", price)
 
 
 def order_time_cell(order: Order, display: Display) -> Cell:
+    raw = order.unreadable.get("timestamp")
+    if raw is not None:  # a time in no form we read: shown as sent, marked
+        return unreadable_cell(raw)
     if display.order_times is None:
         return Cell(display.times(order.timestamp), "", order.timestamp or 0)
     when = display.order_times.time_of(order)
@@ -190,16 +232,16 @@ def order_row(order: Order, display: Display) -> Row:
     instrument = info.instrument_id
     unread = order.unreadable
     qty = order.qty
-    pp = catalog.price_places(instrument, order.price)
-    ap = catalog.price_places(instrument, order.average_price, column="avg")
-    qp = catalog.qty_places(instrument, qty, order.executed_qty, order.leaves_qty)
+    pp = catalog.price_places(instrument, _aligned(order.price))
+    ap = catalog.price_places(instrument, _aligned(order.average_price), column="avg")
+    qp = catalog.qty_places(instrument, _aligned(qty), _aligned(order.executed_qty), _aligned(order.leaves_qty))
     status = _text(order.status)
     return (
         text_cell(catalog.symbol(instrument), unread.get("order_info.instrument_id")),
         side_cell(info.side) if "order_info.side" not in unread else unreadable_cell(unread["order_info.side"]),
         order_time_cell(order, display),
         text_cell(info.type, unread.get("order_info.type")),
-        amount_cell(order.price, pp, _price_raw(order, unread)),
+        order_price_cell(order, pp, _price_raw(order, unread)),
         amount_cell(qty, qp, _qty_raw(order, unread)),
         amount_cell(order.executed_qty, qp, unread.get("exeuted_qty") or unread.get("executed_qty")),
         progress_bar(order.executed_qty, qty),
@@ -208,14 +250,14 @@ def order_row(order: Order, display: Display) -> Row:
         Cell(status, _STATUS_STYLE.get(status, "status-unknown")) if "status" not in unread
         else unreadable_cell(unread["status"]),
         text_cell(info.tif, unread.get("order_info.tif")),
-        Cell(order.id),
+        text_cell(order.id, unread.get("id")),
         text_cell(order.external_id, unread.get("external_id")),
         text_cell(info.client_id, unread.get("order_info.client_id")),
     )
 
 
 def order_key(order: Order) -> str:
-    return order.id
+    return order.key  # the exchange id, else the external id while the id is a placeholder
 
 
 def orders_store(display: Display | Catalog | None = None) -> KeyedStore[Order]:
@@ -491,8 +533,11 @@ def quote_row(row: QuoteRow, display: Display | Catalog) -> Row:
     bps = spread / mid * 10_000 if spread is not None and mid else None
     bid_price, bid_size = _side_cells(info.best_bid, "bid", pp, qp, row.bid_move)
     ask_price, ask_size = _side_cells(info.best_ask, "ask", pp, qp, row.ask_move)
+    symbol = Cell(quote.symbol or catalog.symbol(quote.id))
+    if quote.status is not None and str(quote.status) != "ENABLED":  # EBBO's DISABLED: no live market
+        symbol = Cell(f"{symbol.text} {quote.status}", "status-dead", symbol.text)
     return (
-        Cell(quote.symbol or catalog.symbol(quote.id)),
+        symbol,
         bid_size,
         bid_price,
         ask_price,

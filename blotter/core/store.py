@@ -86,14 +86,15 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
-def _sort_value(cell: Cell) -> tuple[int, Any]:
+def _sort_value(cell: Cell) -> tuple[int, int, Any]:
     value = cell.text if cell.sort is None else cell.sort
-    # Missing values sort last in ascending order; mixed types never meet in one column.
+    # Missing values sort last in ascending order; in a column of numbers, a text (an unreadable
+    # value shown raw) sorts after them instead of being compared with them.
     if value == "" or value is None:
-        return (1, "")
+        return (1, 0, "")
     if isinstance(value, (int, float, Decimal)):
-        return (0, value)
-    return (0, str(value).casefold())
+        return (0, 0, value)
+    return (0, 1, str(value).casefold())
 
 
 class KeyedStore(Generic[T]):

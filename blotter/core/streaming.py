@@ -33,7 +33,13 @@ RECONCILE_SECONDS = {"orders": 15.0, "trades": 30.0, "quotes": 60.0, "balances":
 BALANCES_AFTER_FILL_SECONDS = 15.0  # fills move the balances: asked again after one, at most this often
 # What each channel feeds: a stream of it lets these REST polls slow down.
 _STREAMS = {Channel.EBBO: ("quotes",), Channel.DROPCOPY: ("orders", "trades", "balances")}
+_OTHER_DATA_CHANNELS = ("INSTRUMENT", "EBBO", "TRADE", "DROPCOPY")  # data channels that are not DEPTH
 _REST_FEEDS = ("orders", "trades", "quotes", "balances")
+# REST feeds whose streamed data an unread frame or a gap on the channel may have lost.
+_FEEDS_OF = {"EBBO": {"quotes"}, "DROPCOPY": {"orders", "trades", "balances"}}
+# Drop-copy report types, as the events line says them.
+_REPORT_VERBS = {"REPORT_CONFIRM": "confirmed", "REPORT_REJECT": "rejected", "REPORT_TRADE": "filled",
+                 "REPORT_CANCELED": "canceled", "REPORT_MODIFIED": "modified"}
 
 
 @dataclass
@@ -51,10 +57,12 @@ class StreamOutcome:
 
 class StreamBridge:
     def __init__(self, *, monotonic: Callable[[], float], now_ns: Callable[[], int],
-                 symbol_of: Callable[[str | None], str], read_dropcopy: Callable[[Any], list[Any]]) -> None:
+                 symbol_of: Callable[[str | None], str], read_dropcopy: Callable[[Any], list[Any]],
+                 id_of: Callable[[str], str | None] | None = None) -> None:
         self._monotonic = monotonic
         self._now_ns = now_ns
         self._symbol_of = symbol_of  # instrument id -> symbol (the catalog, then INSTRUMENT)
+        self._id_of = id_of  # symbol -> instrument id (the catalog), for an EBBO keyed by symbol only
         self._read_dropcopy = read_dropcopy
         self.state = "connecting"  # connecting | live | stale | down | refused | off
         self.detail = ""
@@ -67,9 +75,11 @@ class StreamBridge:
         self.quotes: dict[str, MarketQuote] = {}  # instrument id -> the newest quote, stream or REST
         self._quote_from_stream: set[str] = set()
         self.instrument_symbols: dict[str, str] = {}  # from INSTRUMENT
-        self._orders: dict[str, tuple[Order, float]] = {}  # id -> (state from the stream, when received)
+        self._orders: dict[str, tuple[Order, float]] = {}  # key -> (state from the stream, when received)
         self.differences = 0  # stream and REST disagreed (REST won)
-        self.unread = 0  # frames we could not read
+        self.unread = 0  # frames we could not read (or read and could not use)
+        self.unread_reason = ""  # the latest one's
+        self._unread_kinds: set[str] = set()  # told on the events line once each
         self.gaps = 0
         self.reconnects = 0
         self.last_message: float | None = None
@@ -93,6 +103,14 @@ class StreamBridge:
         if not self.streams(feed):
             return "poll"
         return "on fills" if feed in ("trades", "balances") else "stream"
+
+    def unread_note(self) -> str:
+        """For the status line: the count of stream frames not read, and the latest reason ("" when
+        none)."""
+        if not self.unread:
+            return ""
+        reason = self.unread_reason if len(self.unread_reason) <= 48 else f"{self.unread_reason[:47]}…"
+        return f"stream: {self.unread} frame{'s' if self.unread != 1 else ''} unread ({reason})"
 
     def cadences(self) -> dict[str, float | None]:
         """Feed -> the REST interval while it streams, or None for its normal one."""
@@ -139,7 +157,8 @@ class StreamBridge:
         self.refused_status = str(event.status)
         if not self.subscribed:
             self.state = "refused"
-        self.detail = f"{'/'.join(channels)} refused ({event.status})"
+        what = "/".join(channels) if event.channels else "a request"  # a refusal no request fitted
+        self.detail = f"{what} refused ({event.status})"
         return StreamOutcome(event=f"Stream {self.detail}: {event.hint}")
 
     def _on_data(self, event: Any) -> StreamOutcome:
@@ -165,7 +184,10 @@ class StreamBridge:
         return StreamOutcome()
 
     def _on_snapshotdone(self, event: Any) -> StreamOutcome:
-        if event.channel == Channel.DEPTH and event.item in self.books:
+        # The marker's channel is "presumably the data channel" (§4, M): it may be WEBSOCKET or
+        # absent, so it is matched to the book by its item. Only another data channel's marker (that
+        # channel's own snapshot) leaves the book alone: its UPDATEs end its snapshot anyway.
+        if event.item in self.books and event.channel not in _OTHER_DATA_CHANNELS:
             return StreamOutcome(book=self.books[event.item].snapshot_done())
         return StreamOutcome()
 
@@ -177,17 +199,35 @@ class StreamBridge:
             for each in [book] if book is not None else self.books.values():
                 each.reset(event.got)  # stale until the fresh snapshot the session asks for
             outcome.book = True
+        elif event.channel == Channel.EBBO:
+            outcome.poke = {"quotes"}  # each EBBO is the whole top of book: only the quotes are behind
         else:
             outcome.poke = set(_REST_FEEDS)
         log.warning("stream: %s seqnum gap (expected %s, got %s)", event.channel, event.expected, event.got)
         return outcome
 
     def _on_unread(self, event: Any) -> StreamOutcome:
-        self.unread += 1
         unreadable = event.unreadable
         log.warning("stream: unread frame (%s): %.200s", unreadable.reason, unreadable.raw)
-        feeds = {"EBBO": {"quotes"}, "DROPCOPY": {"orders", "trades", "balances"}}.get(unreadable.channel or "")
-        return StreamOutcome(poke=feeds if feeds is not None else set(_REST_FEEDS))
+        channel = unreadable.channel or ""
+        if channel == Channel.WEBSOCKET:
+            feeds: set[str] = set()  # a control frame we do not know (a keepalive?): no data was lost
+        else:
+            feeds = set(_FEEDS_OF.get(channel, _REST_FEEDS))
+        kind = " ".join(part for part in (channel, unreadable.update or "") if part)
+        told = self._unread(kind, unreadable.reason, checks=bool(feeds))
+        return StreamOutcome(poke=feeds, event=told)
+
+    def _unread(self, kind: str, reason: str, *, checks: bool = True) -> str | None:
+        """Count a frame not read (the status line says the count and the latest reason); the
+        events line is told once per kind, never flooded."""
+        self.unread += 1
+        self.unread_reason = reason
+        if kind in self._unread_kinds:
+            return None
+        self._unread_kinds.add(kind)
+        then = "; REST checks" if checks else "; ignored"
+        return f"Stream: {f'{kind} frame' if kind else 'a frame'} not read ({reason}){then}"
 
     def _on_stale(self, event: Any) -> StreamOutcome:
         if self.state == "live":
@@ -211,14 +251,22 @@ class StreamBridge:
     def _ebbo(self, message: Any) -> StreamOutcome:
         data = message.data
         if data is None:
-            return StreamOutcome()
-        quote = MarketQuote(id=data.id, symbol=data.symbol or self.instrument_symbols.get(data.id), info=data.info)
+            told = self._unread("EBBO", f"no readable data: {message.unreadable.get('data', 'none sent')}")
+            return StreamOutcome(poke={"quotes"}, event=told)
+        # `id` is the instrument id (M); a quote keyed by symbol only is keyed as REST keys it.
+        instrument_id = data.id or (self._id_of(data.symbol) if data.symbol and self._id_of is not None else None)
+        if not instrument_id:
+            told = self._unread("EBBO", f"EBBO for unknown instrument {data.symbol or '(no id, no symbol)'}")
+            return StreamOutcome(poke={"quotes"}, event=told)
+        symbol = data.symbol or self.instrument_symbols.get(instrument_id)
+        quote = MarketQuote(id=instrument_id, symbol=symbol, info=data.info,
+                            status=None if data.status is None else str(data.status))
         quote._unreadable = dict(data.unreadable)
-        old = self.quotes.get(data.id)
+        old = self.quotes.get(instrument_id)
         if old is not None and _newer(old, quote):
             return StreamOutcome()  # an older state than the one shown (a REST answer overtook it)
-        self.quotes[data.id] = quote
-        self._quote_from_stream.add(data.id)
+        self.quotes[instrument_id] = quote
+        self._quote_from_stream.add(instrument_id)
         return StreamOutcome(quotes=list(self.quotes.values()))
 
     def merge_quotes(self, polled: Iterable[MarketQuote]) -> list[MarketQuote]:
@@ -226,7 +274,11 @@ class StreamBridge:
         (REST when they tie or either has none)."""
         merged: dict[str, MarketQuote] = {}
         for quote in polled:
-            streamed = self.quotes.get(quote.id) if quote.id in self._quote_from_stream else None
+            known = self.quotes.get(quote.id)
+            if quote.status is None and known is not None and known.status is not None:
+                # REST quotes do not say DISABLED | ENABLED: the last EBBO's word stays until another says
+                quote = quote.model_copy(update={"status": known.status})
+            streamed = known if quote.id in self._quote_from_stream else None
             if streamed is not None and _newer(streamed, quote):
                 merged[quote.id] = streamed
             else:
@@ -267,6 +319,9 @@ class StreamBridge:
         reports = self._read_dropcopy(message)
         outcome = StreamOutcome()
         now = self._monotonic()
+        said = [text for text in map(_report_text, reports) if text]
+        if said:  # the exchange's reason (v1.0.4 `text`, H), with the order it concerns
+            outcome.event = "; ".join(said)
         for report in reports:
             order = report.order
             if order is None:
@@ -274,9 +329,10 @@ class StreamBridge:
                 log.warning("stream: drop copy without a readable order: %.200s", report.raw)
                 outcome.poke |= {"orders", "trades", "balances"}
                 continue
-            before = self._orders.get(order.id)
-            filled_before = before[0].filled if before is not None else self._polled_filled.get(order.id)
-            self._orders[order.id] = (order, now)
+            key = order.key  # the orders pane's key: the id, or a stand-in while it is a placeholder
+            before = self._orders.get(key)
+            filled_before = before[0].filled if before is not None else self._polled_filled.get(key)
+            self._orders[key] = (order, now)
             outcome.orders.append(order)
             trade = report.trade
             more = filled_before is not None and order.filled > filled_before
@@ -295,10 +351,10 @@ class StreamBridge:
         """The active orders to show: a REST answer (sent at `sent_at`, monotonic) with the states
         the stream reported after it was sent. An older stream state gives way to REST; where the
         two disagree that is logged and counted."""
-        polled_ids = {o.id: o for o in polled}
+        polled_ids = {o.key: o for o in polled}
         if sent_at is not None:
-            self._polled_filled = {o.id: o.filled for o in polled}
-        shown = {o.id: o for o in polled}
+            self._polled_filled = {o.key: o.filled for o in polled}
+        shown = {o.key: o for o in polled}
         for order_id, (order, received) in list(self._orders.items()):
             if sent_at is not None and received < sent_at:
                 del self._orders[order_id]  # REST's answer is newer: it wins
@@ -343,6 +399,20 @@ class StreamBridge:
         if self.refused_status in ("INVALID", "ERROR"):
             return "the exchange did not take the request (see the log)"
         return "check org id, key, secret, clock"
+
+
+def _report_text(report: Any) -> str:
+    """"order 55 canceled: self-trade prevention" for a report with `text`; "" without."""
+    text = getattr(report, "text", None)
+    if not text:
+        return ""
+    order = report.order
+    ref = (order.id if order is not None and order.id else None) or getattr(report, "ref", None)
+    verb = _REPORT_VERBS.get(str(report.msg_type or ""))
+    if verb is None and order is not None and order.status is not None:
+        verb = str(order.status).lower()
+    words = " ".join(part for part in ("order", ref, verb) if part)
+    return f"{words}: {text}"
 
 
 def _state(order: Order) -> tuple:

@@ -503,7 +503,8 @@ class BlotterApp(App[int]):
         # The REST client's host (the demo's simulator serves both on one port), unless ws_url says.
         url = self.settings.ws_url or ws_url_from_base(self.client.base_url)
         bridge = StreamBridge(monotonic=self.clock.monotonic, now_ns=self.clock.now_ns,
-                              symbol_of=self.catalog.symbol, read_dropcopy=read_dropcopy)
+                              symbol_of=self.catalog.symbol, read_dropcopy=read_dropcopy,
+                              id_of=lambda symbol: getattr(self.catalog.by_symbol(symbol), "id", None))
         symbols = sorted(i.symbol for i in self.catalog.instruments.values() if i.symbol)
         book = self.dashboard.book_instrument if self.main.middle_choice == "book" else None
         # Quotes for every instrument; depth and prints only for the book's, while it shows (`6`):
@@ -603,7 +604,7 @@ class BlotterApp(App[int]):
         they just placed or changed); the next poll reconciles it."""
         self.local_orders.show(order)
         self.main.apply("orders", self.stores["orders"].upsert([order]))
-        self.table("orders").select_key(order.id)
+        self.table("orders").select_key(order.key)
 
     def _show_event(self, text: str) -> None:
         self.main.show_event(text)
@@ -694,6 +695,7 @@ class BlotterApp(App[int]):
             # Per feed, while the stream is used (stream = off polls everything, and says so in config).
             transports=None if stream is None else {name: stream.transport(name)
                                                     for name in ("orders", "trades", "quotes", "balances")},
+            stream_note="" if stream is None else stream.unread_note(),
         )
 
     def _status_styles(self) -> dict[str, str]:

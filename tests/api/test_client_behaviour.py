@@ -162,11 +162,13 @@ async def test_malformed_json_and_wrong_shape():
 
 
 async def test_bad_rows_are_kept_and_reported_not_dropped():
-    rows = [order_json("1"), {"status": "ACTIVE"}, order_json("3")]  # the middle row has no id
+    # A row without an id is an order still pending (§3): kept, keyed by what it has. A row that
+    # is no object at all cannot be an order: reported.
+    rows = [order_json("1"), {"status": "ACTIVE"}, ["not", "an", "order"], order_json("3")]
     async with make(lambda r: httpx.Response(200, json={"data": rows})) as client:
         page = await client.active_orders_page()
-    assert [o.id for o in page.items] == ["1", "3"]
-    assert len(page.bad_rows) == 1 and "id" in page.bad_rows[0][1]
+    assert [o.id for o in page.items] == ["1", "", "3"]
+    assert len(page.bad_rows) == 1 and page.bad_rows[0][0] == ["not", "an", "order"]
 
 
 async def test_v2024_pages_with_skip_and_size():

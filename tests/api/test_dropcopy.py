@@ -66,7 +66,9 @@ def test_a_list_in_order_and_a_snapshot_of_open_orders():
 def test_a_record_without_a_readable_order_keeps_its_raw_text():
     no_id = {"status": "REJECTED", "external_id": "ext-2", "text": "insufficient balance"}
     reports = read_dropcopy(message(data=[no_id, "what is this", 42]))
-    assert [r.order for r in reports] == [None, None, None]
+    # No id yet (a pending order, §3): read as an order keyed by its external id.
+    assert (reports[0].order.id, reports[0].order.key, reports[0].order.status) == ("", "ext:ext-2", "REJECTED")
+    assert [r.order for r in reports[1:]] == [None, None]
     assert reports[0].text == "insufficient balance" and json.loads(reports[0].raw)["external_id"] == "ext-2"
     assert reports[1].raw == "what is this" and reports[2].raw == "42"
 

@@ -432,10 +432,13 @@ async def test_depth_gap_resnapshots_the_item_and_other_gaps_are_only_reported()
 
 
 async def test_seqnums_counted_per_symbol_are_learnt_not_reported_as_gaps():
+    # Authenticated (real time): a no-auth stream is coalesced and its jumps are no gaps.
     async def script(ex: Exchange, ws: ServerConnection, index: int) -> None:
         await ws.send(welcome())
         await ex.request(ws, index)
-        await ws.send(confirmation("UNAUTHENTICATED"))
+        await ex.request(ws, index)
+        await ws.send(confirmation("AUTHENTICATED"))
+        await ws.send(confirmation("AUTHENTICATED"))
         await ws.send(depth("SNAPSHOT", 1, symbol="A"))
         await ws.send(depth("SNAPSHOT", 1, symbol="B"))
         await ws.send(depth("UPDATE", 2, symbol="A"))
@@ -447,14 +450,14 @@ async def test_seqnums_counted_per_symbol_are_learnt_not_reported_as_gaps():
         await hold(ws)
 
     async with Exchange(script) as ex:
-        stream = session(ex.url, credentials=False)
+        stream = session(ex.url)
         stream.set_items(symbols=["A", "B"])
         async with Running(stream) as run:
             await until(lambda: len(run.of(Data)) == 6)
             assert run.of(Gap) == [Gap("DEPTH", "B", 3, 5)]
-            await until(lambda: len(ex.requests[0]) == 3)
-            resubscribe = ex.requests[0][1:]
-            assert [r["type"] for r in resubscribe] == ["UNSUBSCRIBE_NO_AUTH", "SUBSCRIBE_NO_AUTH"]
+            await until(lambda: len(ex.requests[0]) == 4)
+            resubscribe = ex.requests[0][2:]
+            assert [r["type"] for r in resubscribe] == ["UNSUBSCRIBE", "SUBSCRIBE"]
             assert all(r["item_names"] == ["B"] and r["channels"] == ["DEPTH"] for r in resubscribe)
 
 

@@ -44,7 +44,7 @@ def test_a_lookup_answered_after_the_orders_left_keeps_nothing_of_them():
     for o in orders:
         times.time_of(o)
     asked = times.wanted(1000)
-    times.forget(o.id for o in orders)  # they left the active list while their trails were asked
+    times.forget(o.key for o in orders)  # they left the active list (by store key) while their trails were asked
     assert times.learn(asked, [event(o, SEEN_NS - 1) for o in asked[::2]]) == []
     times.failed(asked)
     assert len(times) == 0 and times.wanted() == []

@@ -77,7 +77,7 @@ def test_record_has_every_attribute_consumers_read_with_the_models_values(price,
 def test_missing_values_and_composite_key():
     model = trade(5, match_id=None, external_id=None, liq_flag=None, trade_price=None, trade_fee_rate=None)
     record = TradeCompactor()(model)
-    assert record.key == model.key == f"{model.order_id}:BUY:{model.timestamp}:{model.trade_qty}"
+    assert record.key == model.key == f"{model.order_id}:BUY:{model.timestamp}:0.00000001:None"
     assert record.match_id is None and record.external_id is None and record.liq_flag is None
     assert record.trade_price is None and record.notional is None and record.fee is None
     assert record.trade_qty == Decimal("0.00000001")

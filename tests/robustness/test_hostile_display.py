@@ -18,7 +18,8 @@ HOSTILE_ROWS = [
     {"id": "h1", "status": LINK, "external_id": MARKUP_ID, "order_info": {"side": "[blink]", "type": "\x1b[2J"},
      "timestamp": 10**30},
     {"id": "h2", "external_id": "[@click=app.quit]q[/]", "order_info": {"price": "1e30", "qty": "-5"}},
-    {"id": None, "status": "ACTIVE"},  # no id: it cannot be shown or tracked, so it is counted
+    {"id": None, "status": "ACTIVE"},  # no id (pending, §3): kept, keyed by what it has
+    "not an order at all",  # cannot be shown or tracked, so it is counted
     {"leaves_qty": "not a number", "id": "h3"},  # kept: the one field shows its raw text, marked
 ]
 
@@ -49,7 +50,8 @@ async def test_hostile_rows_render_literally_and_bad_rows_are_counted(sim):
     async with app.run_test(size=(240, 40)) as pilot:  # wide enough for every orders column
         await ready(app, clock, pilot)
         await pilot.pause()
-        assert set(app.stores["orders"].items) == {"h1", "h2", "h3"}
+        keys = set(app.stores["orders"].items)
+        assert keys - {"h1", "h2", "h3"} == {Order.model_validate(HOSTILE_ROWS[2]).key} and len(keys) == 4
         assert app.dashboard.bad_rows["orders"] == 1  # per poll: reported, not silently dropped
         assert "1 unreadable row not shown" in status_text(app)
         leaves = [c.key for c in app.stores["orders"].columns].index("leaves")

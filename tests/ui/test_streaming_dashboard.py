@@ -170,3 +170,21 @@ async def test_a_fill_reaches_the_trades_pane_from_the_drop_copy(server, tmp_pat
         app.feeds["trades"].poke()  # the reconciling poll lists it again: still one row
         await wait_for(lambda: app.feeds["trades"].successes > polls, pilot, timeout=5)
         assert fills() == 1
+
+
+async def test_frames_the_stream_cannot_read_are_counted_on_the_status_line(server, tmp_path):
+    """Said once on the events line per kind of frame, and counted, with the latest reason, on the
+    status line (once, not per feed); the feeds keep streaming."""
+    from blotter.api import Unread
+    from blotter.api.stream_models import parse_message
+
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        for frame in ("[1, 2]", "[3]"):
+            app.stream.on_event(Unread(parse_message(frame)))
+        await wait_for(lambda: "2 frames" in status_line(app), pilot)  # the line's once-a-second tick
+        line = status_line(app)
+        assert line.count("stream: 2 frames unread (not a JSON object but list)") == 1, line
+        assert "orders stream" in line
+        assert "not read" in str(app.query_one("#events").render())

@@ -82,7 +82,7 @@ class StatusLine(Static):
     def show(
         self, statuses: list[FeedStatus], *, paused_since: str | None, bad_rows: int, styles: dict[str, str],
         unreadable: int = 0, pace: str | None = None, unauthorized: bool = False,
-        transports: dict[str, str] | None = None,
+        transports: dict[str, str] | None = None, stream_note: str = "",
     ) -> None:
         """`transports`: per feed "stream" or "poll" (said after its name)."""
         text = Text(" ")
@@ -113,6 +113,8 @@ class StatusLine(Static):
             text.append("  ")
         if pace:
             text.append(f"⏱ {pace}  ", style=styles["stale"])
+        if stream_note:  # the stream's standing notice (frames it could not read)
+            text.append(f"⚠ {stream_note}  ", style=styles["stale"])
         if unauthorized:
             text.append("⚠ 401: check key, secret, prefix, clock  ", style=styles["failing"])
         if unreadable:
