@@ -420,13 +420,19 @@ class TrueXClient:
         cursor: str | None = None
         seen: set[str] = set()
         previous: list[Any] | None = None
+        previous_keys: set[str] = set()
         for _ in range(max_pages):
             if mode == "cursor":
                 page = await fetch(size=page_size, cursor=cursor, **params)
             else:
                 page = await fetch(size=page_size, skip=offset, **params)
             rows = len(page.items) + len(page.bad_rows)
-            if rows and previous is not None and page.raw is not None and page.raw == previous:
+            keys = {key for item in page.items if (key := getattr(item, "key", None)) is not None}
+            # The same page again, or (in a list that changes between asks) mostly the same records:
+            # the server ignored the cursor or the skip.
+            repeated = previous is not None and page.raw is not None and page.raw == previous
+            repeated = repeated or (len(keys) > 0 and len(keys & previous_keys) * 2 > len(keys))
+            if rows and repeated:
                 if mode == "cursor":
                     mode = self.paging = "skip"  # the server ignored the cursor: ask by offset instead
                     continue
@@ -434,17 +440,21 @@ class TrueXClient:
                 yield Page(items=[], notice=f"paging did not advance (tried {tried}): the rest was not read")
                 return
             offset += rows
-            previous = page.raw
+            previous, previous_keys = page.raw, keys
             if mode == "cursor" and page.next_cursor is not None and page.next_cursor in seen:
                 page.notice = f"paging did not advance (cursor {page.next_cursor!r} came back): the rest was not read"
                 yield page
                 return
+            # Exactly a page and no cursor: there may be more. More rows than asked for: the server
+            # ignored the size and sent them all (asking again by skip, in a churning list, would
+            # count orders twice).
+            full = rows == page_size and page.next_cursor is None
             if self.enveloped and page.enveloped is False:
                 mode = "skip"  # a bare list: the server ignored the version header (§4, §6.8)
-                if rows >= page_size:
+                if full:
                     page.notice = page.notice or (
                         "the exchange answered without the v2026 envelope (version header ignored?): paged by skip")
-            elif mode == "cursor" and page.next_cursor is None and rows >= page_size:
+            elif mode == "cursor" and full:
                 mode = "skip"
                 page.notice = page.notice or "a full page came without a cursor: the rest paged by skip"
             yield page
@@ -453,7 +463,7 @@ class TrueXClient:
                     return
                 seen.add(page.next_cursor)
                 cursor = page.next_cursor
-            elif not rows or (rows < page_size and page.next_cursor is None):
+            elif not rows or rows > page_size or (rows < page_size and page.next_cursor is None):
                 return
 
     async def collect(self, fetch: Callable[..., Awaitable[Page[M]]], **params: Any) -> Page[M]:

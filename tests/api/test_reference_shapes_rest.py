@@ -62,6 +62,22 @@ async def test_a_full_enveloped_page_without_a_cursor_is_paged_by_skip():
     assert page.notice and "without a cursor" in page.notice
 
 
+@pytest.mark.parametrize("enveloped", [True, False], ids=["envelope", "bare-list"])
+async def test_more_rows_than_asked_for_are_the_whole_list_never_asked_again(enveloped):
+    """A server that ignores size (and skip) sends the whole list: asking again by skip, while orders
+    come and go, would count most of them twice (found in the bench: 385 active orders of 192)."""
+    calls = []
+
+    def handler(request):
+        calls.append(dict(request.url.params))
+        rows = trades(150 + min(len(calls), 3))  # the list changes between asks (then settles)
+        return httpx.Response(200, json={"data": rows} if enveloped else rows)
+
+    async with make(handler) as client:
+        page = await client.all_trades(T0)
+    assert len(calls) == 1 and len(page.items) == 151 and page.notice is None
+
+
 # --- 2. an empty list sent as null, nothing, or {"data": null} ------------------------------------
 
 
@@ -223,3 +239,21 @@ def test_a_trade_without_match_id_keeps_one_key_whatever_the_numbers_spelling():
     streamed = Trade.model_validate({**base, "trade_price": Decimal("100.0"), "trade_qty": Decimal("0.50"),
                                      "external_id": "e-9"})
     assert rest.key == streamed.key
+
+
+async def test_a_server_ignoring_skip_in_a_changing_list_is_not_read_twice():
+    """Exactly a page each time, skip ignored, the list moving between asks: the walk stops at the
+    page that repeats most of the last one, and says so."""
+    calls = []
+
+    def handler(request):
+        calls.append(dict(request.url.params))
+        shift = len(calls)  # a new trade at the top each time: never the same page twice
+        if shift > 5:
+            return httpx.Response(200, json={"data": []})  # (the walk would otherwise not end)
+        return httpx.Response(200, json={"data": trades(100 + shift)[shift:]})
+
+    async with make(handler) as client:
+        page = await client.all_trades(T0)
+    assert len(calls) == 2 and len({t.key for t in page.items}) == len(page.items) == 100
+    assert page.notice and "did not advance" in page.notice
