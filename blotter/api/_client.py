@@ -164,6 +164,14 @@ class _RowCache:
         self._previous, self._current = self._current, {}
 
 
+def _keys(items: list[Any]) -> set[str]:
+    return {key for item in items if (key := getattr(item, "key", None)) is not None}
+
+
+def _mostly_the_same(keys: set[str], before: set[str]) -> bool:
+    return bool(keys) and len(keys & before) * 2 > len(keys)
+
+
 def _tls_context(base_url: str) -> ssl.SSLContext | bool:
     """Verification is never switched off. Over https, httpx's default: certifi's CA bundle. A plain
     http base URL (the demo, a simulator on loopback) never speaks TLS: its client gets a context
@@ -420,18 +428,19 @@ class TrueXClient:
         cursor: str | None = None
         seen: set[str] = set()
         previous: list[Any] | None = None
-        previous_keys: set[str] = set()
+        previous_items: list[Any] = []
         for _ in range(max_pages):
             if mode == "cursor":
                 page = await fetch(size=page_size, cursor=cursor, **params)
             else:
                 page = await fetch(size=page_size, skip=offset, **params)
             rows = len(page.items) + len(page.bad_rows)
-            keys = {key for item in page.items if (key := getattr(item, "key", None)) is not None}
             # The same page again, or (in a list that changes between asks) mostly the same records:
-            # the server ignored the cursor or the skip.
-            repeated = previous is not None and page.raw is not None and page.raw == previous
-            repeated = repeated or (len(keys) > 0 and len(keys & previous_keys) * 2 > len(keys))
+            # the server ignored the cursor or the skip. (Keys are read only from a second page on:
+            # most listings are one page, asked every second.)
+            repeated = previous is not None and (
+                (page.raw is not None and page.raw == previous)
+                or _mostly_the_same(_keys(page.items), _keys(previous_items)))
             if rows and repeated:
                 if mode == "cursor":
                     mode = self.paging = "skip"  # the server ignored the cursor: ask by offset instead
@@ -440,7 +449,7 @@ class TrueXClient:
                 yield Page(items=[], notice=f"paging did not advance (tried {tried}): the rest was not read")
                 return
             offset += rows
-            previous, previous_keys = page.raw, keys
+            previous, previous_items = page.raw, page.items
             if mode == "cursor" and page.next_cursor is not None and page.next_cursor in seen:
                 page.notice = f"paging did not advance (cursor {page.next_cursor!r} came back): the rest was not read"
                 yield page

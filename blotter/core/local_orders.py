@@ -43,6 +43,8 @@ class LocalOrders:
     def merge(self, polled: Iterable[Order]) -> list[Order]:
         """The polled orders, plus our open ones the poll does not list yet (within the grace)."""
         polled = list(polled)
+        if not self._shown:  # nothing placed from here awaits its first poll: every poll but a few
+            return polled
         now = self._monotonic()
         # Listed under any of its names: a create answered NEW_PENDING with id "0" is polled
         # back ACTIVE with its real id, same external id.
