@@ -553,6 +553,11 @@ def _given(value: Decimal | None) -> Decimal | None:
 PLACEHOLDER_KEYS = ("ext:", "row:")  # `Order.key` of an order without a real exchange id
 
 
+def placeholder_key(order: "Order") -> str | None:
+    """The key `order` had while its id was a placeholder (by external id), or None."""
+    return PLACEHOLDER_KEYS[0] + order.external_id if order.external_id else None
+
+
 def _no_id(value: Any) -> Any:
     return "" if value is None else value
 
@@ -595,7 +600,7 @@ class Order(WireModel):
         if self.has_id:
             return self.id
         if self.external_id:
-            return PLACEHOLDER_KEYS[0] + self.external_id
+            return placeholder_key(self)  # type: ignore[return-value]
         info = self.order_info
         parts = (self.id, self.unreadable.get("id"), self.ref_external_id, info.client_id, info.instrument_id,
                  info.side, info.type, info.qty, info.price, info.msg_id)

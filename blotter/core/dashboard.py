@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from ..api.models import PLACEHOLDER_KEYS, Health, MarketQuote, Order, OrderStatus, Trade
+from ..api.models import PLACEHOLDER_KEYS, Health, MarketQuote, Order, OrderStatus, Trade, placeholder_key
 from ..config import Settings
 from .feeds import Backoff, Clock, Feed, FeedSet, TradesFetcher
 from .book_rows import BOOK_LEVELS, TapeLine, book_lines, book_store, own_resting, spread_bps, tape_store
@@ -147,7 +147,11 @@ class Dashboard:
         """Order states the stream reported: the open ones shown or updated, the done ones gone
         (and announced, as when a poll no longer lists them); the other rows are not touched."""
         store = self.stores["orders"]
-        diff = store.change([o for o in orders if o.is_open], [o.key for o in orders if not o.is_open])
+        removed = [o.key for o in orders if not o.is_open]
+        # An order shown while its id was a placeholder (keyed by its external id) now reported
+        # under its real id: the same order, one row.
+        removed += [key for o in orders if o.has_id and (key := placeholder_key(o)) in store.items]
+        diff = store.change([o for o in orders if o.is_open], removed)
         if diff.removed:
             self.order_times.forget(diff.removed)
         return Poll(diff, gone=_gone(diff.removed) if self.orders_loaded else [])

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.models import MarketQuote, Order
+from ..api.models import MarketQuote, Order, placeholder_key
 from ..api.stream_models import Channel
 from .book import DepthBook, Tape
 
@@ -330,6 +330,8 @@ class StreamBridge:
                 outcome.poke |= {"orders", "trades", "balances"}
                 continue
             key = order.key  # the orders pane's key: the id, or a stand-in while it is a placeholder
+            if order.has_id and (pending := placeholder_key(order)) in self._orders:
+                del self._orders[pending]  # its pending state, reported before the id was known
             before = self._orders.get(key)
             filled_before = before[0].filled if before is not None else self._polled_filled.get(key)
             self._orders[key] = (order, now)
@@ -355,7 +357,11 @@ class StreamBridge:
         if sent_at is not None:
             self._polled_filled = {o.key: o.filled for o in polled}
         shown = {o.key: o for o in polled}
+        listed = {key for o in polled if o.has_id and (key := placeholder_key(o))}  # pending states REST has ids for
         for order_id, (order, received) in list(self._orders.items()):
+            if order_id in listed:
+                del self._orders[order_id]  # REST lists it under its real id: one row
+                continue
             if sent_at is not None and received < sent_at:
                 del self._orders[order_id]  # REST's answer is newer: it wins
                 rest = polled_ids.get(order_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from blotter.api import Connected, Data, Gap, SnapshotDone, Subscribed, Unread
 from blotter.api.dropcopy import read_dropcopy
-from blotter.api.models import Instrument, MarketQuote
+from blotter.api.models import Instrument, MarketQuote, Order
 from blotter.api.stream_models import Confirmation, Welcome, parse_message
 from blotter.core.reference import Catalog
 from blotter.core.rows import QuoteRow, quote_row
@@ -182,3 +182,21 @@ def test_unread_frames_are_counted_on_the_status_line_and_told_once_per_kind():
     keepalive = b.handle(unread('{"channel":"WEBSOCKET","update":"HEARTBEAT"}'))
     assert keepalive.poke == set() and keepalive.event and "ignored" in keepalive.event
     assert b.unread == 3
+
+
+def test_a_pending_state_gives_way_to_the_real_id_from_the_stream_or_rest():
+    """A drop copy of an order still without its id (pending, §3) is kept by external id; once the
+    stream or a REST answer names it by its real id, that state is the order's only one."""
+    pending = {"id": "0", "external_id": "x-9", "status": "NEW_PENDING", "order_info": {
+        "client_id": "1001", "instrument_id": "7", "side": "BUY", "qty": "1", "price": "100"}}
+    b = bridge()
+    b.handle(data({"channel": "DROPCOPY", "update": "UPDATE", "seqnum": "1", "data": pending}))
+    assert list(b.streamed_orders()) == ["ext:x-9"]
+    b.handle(data({"channel": "DROPCOPY", "update": "UPDATE", "seqnum": "2",
+                   "data": {**pending, "id": "77", "status": "ACTIVE"}}))
+    assert list(b.streamed_orders()) == ["77"]
+
+    b = bridge()
+    b.handle(data({"channel": "DROPCOPY", "update": "UPDATE", "seqnum": "1", "data": pending}))
+    polled = Order.model_validate({**pending, "id": "77", "status": "ACTIVE"})
+    assert [o.key for o in b.merge_orders([polled], sent_at=0.0)] == ["77"]

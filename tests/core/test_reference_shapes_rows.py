@@ -171,3 +171,14 @@ def test_an_unreadable_order_time_never_breaks_the_time_sort():
     store.apply([order(id="1", timestamp=str(NOW)), order(id="2", timestamp="next tuesday"),
                  order(id="3", timestamp=str(NOW + 1))])
     assert store.view == ["2", "3", "1"]  # text after the numbers ascending (as a missing time): first here
+
+
+def test_a_pending_order_reported_again_under_its_real_id_is_one_row():
+    """NEW_PENDING with the placeholder id "0" (§3), then ACTIVE with the exchange's id: the row keyed
+    by external id while pending gives way to the real one, and is not announced as gone."""
+    dashboard = board()
+    dashboard.take_orders([], 0)
+    dashboard.take_order_states([order(id="0", status="NEW_PENDING")])
+    assert list(dashboard.stores["orders"].items) == ["ext:x"]
+    poll = dashboard.take_order_states([order(id="42")])
+    assert list(dashboard.stores["orders"].items) == ["42"] and poll.gone == []
