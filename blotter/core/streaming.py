@@ -219,10 +219,13 @@ class StreamBridge:
         return StreamOutcome(poke=feeds, event=told)
 
     def _unread(self, kind: str, reason: str, *, checks: bool = True) -> str | None:
-        """Count a frame not read (the status line says the count and the latest reason); the
-        events line is told once per kind, never flooded."""
-        self.unread += 1
-        self.unread_reason = reason
+        """Count a frame not read that may have carried data (the status line says the count and the
+        latest reason); the events line is told once per kind, never flooded. A control frame we do
+        not know (`checks` False: a keepalive, a notice) is told once and not counted: one sent
+        every few seconds would otherwise read as a growing fault all day."""
+        if checks:
+            self.unread += 1
+            self.unread_reason = reason
         if kind in self._unread_kinds:
             return None
         self._unread_kinds.add(kind)
