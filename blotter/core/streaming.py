@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.models import MarketQuote, Order, placeholder_key
-from ..api.stream_models import Channel
+from ..api.stream_models import PUBLIC_CHANNELS, Channel
 from .book import DepthBook, Tape
 
 __all__ = ["RECONCILE_SECONDS", "StreamBridge", "StreamOutcome"]
@@ -31,12 +31,12 @@ log = logging.getLogger(__name__)
 # so REST has little to correct there; the orders are the ones a trader acts on.
 RECONCILE_SECONDS = {"orders": 15.0, "trades": 30.0, "quotes": 60.0, "balances": 30.0}
 BALANCES_AFTER_FILL_SECONDS = 15.0  # fills move the balances: asked again after one, at most this often
-# What each channel feeds: a stream of it lets these REST polls slow down.
+# What each channel feeds: a stream of it lets these REST polls slow down, and an unread frame on
+# it may have lost their data.
 _STREAMS = {Channel.EBBO: ("quotes",), Channel.DROPCOPY: ("orders", "trades", "balances")}
-_OTHER_DATA_CHANNELS = ("INSTRUMENT", "EBBO", "TRADE", "DROPCOPY")  # data channels that are not DEPTH
+# Data channels that are not DEPTH: their SNAPSHOT_COMPLETE is not the book's.
+_OTHER_DATA_CHANNELS = tuple(c for c in (*PUBLIC_CHANNELS, Channel.DROPCOPY) if c != Channel.DEPTH)
 _REST_FEEDS = ("orders", "trades", "quotes", "balances")
-# REST feeds whose streamed data an unread frame or a gap on the channel may have lost.
-_FEEDS_OF = {"EBBO": {"quotes"}, "DROPCOPY": {"orders", "trades", "balances"}}
 # Drop-copy report types, as the events line says them.
 _REPORT_VERBS = {"REPORT_CONFIRM": "confirmed", "REPORT_REJECT": "rejected", "REPORT_TRADE": "filled",
                  "REPORT_CANCELED": "canceled", "REPORT_MODIFIED": "modified"}
@@ -213,7 +213,7 @@ class StreamBridge:
         if channel == Channel.WEBSOCKET:
             feeds: set[str] = set()  # a control frame we do not know (a keepalive?): no data was lost
         else:
-            feeds = set(_FEEDS_OF.get(channel, _REST_FEEDS))
+            feeds = set(_STREAMS.get(channel, _REST_FEEDS))
         kind = " ".join(part for part in (channel, unreadable.update or "") if part)
         told = self._unread(kind, unreadable.reason, checks=bool(feeds))
         return StreamOutcome(poke=feeds, event=told)
