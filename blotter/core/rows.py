@@ -205,14 +205,11 @@ def _qty_raw(order: Order, unread: dict[str, str]) -> str | None:
 
 def order_price_cell(order: Order, places: int, raw: str | None) -> Cell:
     """The limit price; a MARKET order (its price sent as 0, a sentinel or not at all) says so."""
-    if raw is not None:
-        return unreadable_cell(raw)
-    price = order.price
-    if price is None:
+    if raw is None and order.price is None:
         new_type = order.modify_info.new_type if order.modify_info else None
         if OrderType.MARKET in (order.order_info.type, new_type):
             return Cell("market", "empty", None)
-    return Cell(fmt_amount(price, places), "", price)
+    return amount_cell(order.price, places, raw)
 
 
 def order_time_cell(order: Order, display: Display) -> Cell:
