@@ -746,7 +746,7 @@ class Balances(WireModel):
     status: str | None = None
     unsettled_fees: Amount = None
     fees_hold: Amount = None
-    balances: list[BalanceLine] = Field(default_factory=list)
+    balances: list[BalanceLine] = []  # copied for each instance (see config.Settings.theme_files)
 
 
 class NewTransfer(WireModel):

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +46,10 @@ if TYPE_CHECKING:
     from ..core.dashboard import Poll
     from ..core.reference import Catalog
     from ..core.store import KeyedStore, TradeStore
-    from .exporting import Told
+    from ..core.order_actions import OrderService
+    from .exporting import Exporter, Told
     from .main_screen import MainScreen
+    from .order_entry import OrderEntry
     from .widgets.live_table import LiveTable
 
 
@@ -185,32 +187,46 @@ class BlotterApp(App[int]):
 
 
     def _assemble(self, client: TrueXClient) -> None:
-        """Make the parts the app composes (they need the client, the models and the dialogs)."""
+        """Make the parts the app composes (they need the client, the models and the dialogs). The
+        order path and the export are made when first used (`order_entry`, `exporter`): their
+        modules are not on the way to the first data."""
         from ..core.alerts import ALERTS_FILE, load_alerts
-        from ..core.audit_trail import AuditLog
         from ..core.dashboard import Dashboard
         from ..core.local_orders import LocalOrders
-        from ..core.order_actions import OrderService
-        from .exporting import Exporter
         from .main_screen import MainScreen
         from .notifications import Notifications
-        from .order_entry import OrderEntry
 
         self.client = client
         self.alerts_path = state_dir() / ALERTS_FILE
         self.dashboard = Dashboard(self.settings, self.clock, catalog=self._catalog, client_id=self.home_client)
         self.local_orders = LocalOrders(self.clock.monotonic)
         self.notices = Notifications(self, self._show_event, self.dashboard.display.times, bell=self.settings.bell)
-        self.order_service = OrderService(client, AuditLog(self._audit_path or state_dir() / "audit.jsonl"))
-        self.order_entry = OrderEntry(self, client, self.order_service, self.dashboard, self.local_orders,
-                                      self.notices, self.settings, self._show_local)
-        self.exporter = Exporter(self.settings.resolve_export_dir, self.clock.now_ns)
         loaded = load_alerts(self.alerts_path, self.dashboard.display.times.zone)
         self.alert_book = loaded.book
         if loaded.problem:
             self.startup_warnings.append(loaded.problem)
         self._main = MainScreen(self.dashboard.stores, self.dashboard.subtitle, FOOTER_RANKING, self.dashboard.title,
                                 on_book=self._book_from, on_book_resize=self._book_resized)
+
+    @cached_property
+    def order_service(self) -> OrderService:
+        from ..core.audit_trail import AuditLog
+        from ..core.order_actions import OrderService
+
+        return OrderService(self.client, AuditLog(self._audit_path or state_dir() / "audit.jsonl"))
+
+    @cached_property
+    def order_entry(self) -> OrderEntry:
+        from .order_entry import OrderEntry
+
+        return OrderEntry(self, self.client, self.order_service, self.dashboard, self.local_orders, self.notices,
+                          self.settings, self._show_local)
+
+    @cached_property
+    def exporter(self) -> Exporter:
+        from .exporting import Exporter
+
+        return Exporter(self.settings.resolve_export_dir, self.clock.now_ns)
 
     # --- the parts, for the dialogs, the commands and the tests ---------------------------------
 
@@ -296,19 +312,20 @@ class BlotterApp(App[int]):
         if self.handle_signals:
             install_signal_handlers(self._leave)
             self.set_interval(1.0, self._exit_if_terminal_gone, name="terminal-watch")
-        if self._main is None:
-            self.call_after_refresh(self._load)  # the first frame is on screen: load the rest
-        else:
+        if self._main is not None:
             self._begin()
+
+    def on_loading_screen_shown(self) -> None:
+        self._load()  # the first frame is on screen: load the rest
 
     @work(thread=True, exit_on_error=False, name="load")
     def _load(self) -> None:
         """Read the settings, import the heavy parts and make the client beside the first frame."""
         assert self._connect is not None
         try:
-            from . import exporting, main_screen, order_entry  # noqa: F401 - imported here, off the event loop
+            from . import main_screen  # noqa: F401 - imported here, off the event loop
             from ..api.models import build_validators
-            from ..core import dashboard, order_actions  # noqa: F401
+            from ..core import dashboard  # noqa: F401
 
             build_validators()
             settings, client = self._connect()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -30,9 +31,20 @@ class LoadingScreen(Screen):
     LoadingScreen #outline-positions { width: 3fr; height: 100%; }
     """
 
+    class Shown(Message):
+        """The outline is on the terminal: the rest of the program may load (sent once)."""
+
     def __init__(self, environment: str = "") -> None:
         super().__init__(id="loading")
         self.environment = environment  # known this early only when given (DEMO)
+        self._shown = False
+
+    def on_screen_resume(self) -> None:
+        # Textual has drawn the screen as it resumed. Waiting for the next refresh instead (as
+        # `call_after_refresh` does) waited a frame interval more: the toasts' rack asks for one.
+        if not self._shown:
+            self._shown = True
+            self.post_message(self.Shown())
 
     def compose(self) -> ComposeResult:
         header = Text()

@@ -69,3 +69,33 @@ async def test_on_started_comes_at_the_latest_bound_when_the_start_hangs(make_ap
         await wait_for(lambda: calls, pilot)
         await pilot.pause(0.3)
     assert calls == [False]
+
+
+async def test_the_outline_says_once_that_it_is_on_screen():
+    """The load starts as the outline is drawn (`LoadingScreen.Shown`), not a frame interval later,
+    and only once, however often the outline comes back to the top."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    from blotter.ui.loading import LoadingScreen
+
+    class Probe(App):
+        def __init__(self) -> None:
+            super().__init__()
+            self.laid_out_when_told: list[bool] = []
+
+        def get_default_screen(self) -> Screen:
+            return LoadingScreen("DEMO")
+
+        def on_loading_screen_shown(self) -> None:
+            self.laid_out_when_told.append(self.screen.query_one("#outline-orders").region.height > 0)
+
+    app = Probe()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.laid_out_when_told == [True]  # told once the outline has been drawn
+        app.push_screen(Screen())
+        await pilot.pause()
+        app.pop_screen()  # the outline is resumed again
+        await pilot.pause()
+        assert app.laid_out_when_told == [True]
