@@ -161,6 +161,7 @@ class BlotterApp(App[int]):
         self._paused_at: int | None = None
         self._times_wanted = asyncio.Event()
         self._reference_in = asyncio.Event()  # the instruments and assets are loaded
+        self._orders_answered = asyncio.Event()  # the first orders poll is drawn, or failed
         self._drawn_once: set[str] = set()  # feeds whose first data is on screen
         self._on_started = on_started
         self._leaving = False
@@ -401,8 +402,12 @@ class BlotterApp(App[int]):
         await self._learn_clients()  # after the first polls are asked for: not one more round trip before data
         self.apply_columns()
         if self.start_feeds:
-            # After the first data is on screen (importing the WebSocket stack takes the event loop
-            # for a moment), and knowing the clients whose orders the drop copy is to follow.
+            # Knowing the clients whose orders the drop copy is to follow, and once the first orders
+            # are on screen: importing the WebSocket stack takes the event loop for a moment, and so
+            # does the collector's first pass once the start is over (`_started`). When `/clients`
+            # answered before the orders were painted, the two held them off the screen ~60 ms.
+            await self._orders_answered.wait()
+            await self.main.wait_for_refresh()
             self.start_stream()
 
     async def _learn_clients(self) -> None:
@@ -610,8 +615,10 @@ class BlotterApp(App[int]):
             self.order_entry.announce_fills(poll.new_trades)
         if poll.gone:
             self.order_entry.announce_gone(poll.gone)
-        if name == "orders" and self.dashboard.order_times.wanted(1):
-            self._times_wanted.set()
+        if name == "orders":
+            self._orders_answered.set()
+            if self.dashboard.order_times.wanted(1):
+                self._times_wanted.set()
         if poll.bars_changed or name not in self._drawn_once:  # first data: show it now
             self._drawn_once.add(name)
             self.refresh_bars()
@@ -653,6 +660,8 @@ class BlotterApp(App[int]):
                 self._times_wanted.set()
 
     def _on_feed_error(self, name: str, error: BaseException) -> None:
+        if name == "orders":
+            self._orders_answered.set()
         self._note_unauthorized(error)
         # Once per outage, not on every retry; a 401 has its own toast ("Not signed in"), one for all feeds.
         if self.feeds[name].errors == 1 and name != "health" and not isinstance(error, Unauthorized):

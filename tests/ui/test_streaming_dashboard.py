@@ -97,11 +97,32 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(server, tmp
         assert app.dashboard.stream.reconnects >= 1
 
 
+async def test_the_stream_starts_once_the_first_orders_are_on_screen(server, tmp_path):
+    """Its imports take the event loop for a moment, and so does the collector's first pass after
+    the start: not before the first orders are painted, even when `/clients` answers first."""
+    server.faults.update({"latency_ms": 400, "paths": ["/orders/active"]})
+    app = make(server, tmp_path)
+    rows_when_started: list[int] = []
+    start_stream = app.start_stream
+
+    def recorded() -> None:
+        rows_when_started.append(app.table("orders").row_count)
+        start_stream()
+
+    app.start_stream = recorded
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: app.clients_asked, pilot, timeout=5)
+        assert not rows_when_started  # /clients has answered, the orders have not: no stream yet
+        await wait_for(lambda: rows_when_started, pilot, timeout=5)
+        assert rows_when_started[0] > 0
+
+
 async def test_a_refused_subscription_is_named_and_orders_keep_polling(server, tmp_path):
     server.faults.update({"ws_refuse": "UNAUTHENTICATED"})
     app = make(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(lambda: polled(app) and app.dashboard.stream.refused, pilot)
+        # The stream starts once the first orders are on screen: it may not be there yet when polled.
+        await wait_for(lambda: polled(app) and app.dashboard.stream is not None and app.dashboard.stream.refused, pilot)
         app.refresh_bars()
         assert "refused" in header(app).lower()
         assert app.dashboard.stream.transport("orders") == "poll"
