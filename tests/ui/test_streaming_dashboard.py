@@ -100,7 +100,7 @@ async def test_a_dropped_socket_falls_back_to_polling_and_comes_back(server, tmp
 async def test_the_stream_starts_once_the_first_orders_are_on_screen(server, tmp_path):
     """Its imports take the event loop for a moment, and so does the collector's first pass after
     the start: not before the first orders are painted, even when `/clients` answers first."""
-    server.faults.update({"latency_ms": 400, "paths": ["/orders/active"]})
+    server.faults.update({"latency_ms": 800, "paths": ["/orders/active"]})
     app = make(server, tmp_path)
     rows_when_started: list[int] = []
     start_stream = app.start_stream
