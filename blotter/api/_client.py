@@ -20,6 +20,7 @@ from ._credentials import Credentials
 from ._defaults import DEFAULT_API_PREFIX, DEFAULT_API_VERSION, DEFAULT_BASE_URL, KNOWN_PREFIXES
 from ._budget import ORDER_ACTION, RequestBudget, current_priority, current_tag
 from .models import (
+    DONE_STATUSES,
     Activity,
     ApiVersion,
     Asset,
@@ -43,7 +44,6 @@ from .models import (
 )
 
 MAX_PAGE_SIZE = 100
-DONE_STATUSES = ("FILLED", "CANCELED", "REJECTED")  # an order in none of these may still change
 ORDER_PATHS = ("/orders", "/order")  # POST, PATCH and DELETE here change orders
 
 M = TypeVar("M", bound=BaseModel)
@@ -592,7 +592,7 @@ class TrueXClient:
 
         The status filter's syntax is a reconstruction (reference §2.5, M): a server that refuses it
         is asked again without a filter, and one that ignores it is filtered here; `notice` says so."""
-        query = {"columns": [{"name": "status", "filter": [{"$in": list(DONE_STATUSES)}]}]}
+        query = {"columns": [{"name": "status", "filter": [{"$in": [str(status) for status in DONE_STATUSES]}]}]}
         notice = None
         try:
             page = await self.collect(self.list_orders, query=query)

@@ -74,6 +74,7 @@ from ._stream_events import (
     refusal_hint,
 )
 from .stream_models import (
+    DATA_CHANNELS,
     PUBLIC_CHANNELS,
     Channel,
     Confirmation,
@@ -108,7 +109,6 @@ _PUBLIC = tuple(str(channel) for channel in PUBLIC_CHANNELS)
 _BOOK_CHANNELS = (str(Channel.DEPTH), str(Channel.TRADE))  # with `book_symbols`: only for those
 _DROPCOPY = str(Channel.DROPCOPY)
 _DEPTH = str(Channel.DEPTH)
-_DATA_CHANNELS = (*_PUBLIC, _DROPCOPY)
 
 
 # --- signing and URLs ---------------------------------------------------------------------------
@@ -175,12 +175,12 @@ class _Sequencer:
                 expected = last_item[0] + 1
         elif not self._fits(last_channel, seqnum):
             assert last_channel is not None
-            if last_item is not None and self._fits(last_item, seqnum):
-                self.per_item.add(channel)  # numbers run per item on this channel, not per channel
-                log.info("stream: %s seqnums count per item", channel)
-            elif item is not None and last_item is None and seqnum <= last_channel[0]:
-                # A new item numbered at or below the channel's count: one counter per channel never
-                # goes back, so the numbers run per item (TRADE has no snapshot to say so; §5 scope M).
+            # The numbers run per item on this channel, not per channel, when the item's own count
+            # fits, or when a new item is numbered at or below the channel's count: one counter per
+            # channel never goes back (TRADE has no snapshot to say so; §5 scope M).
+            runs_per_item = (self._fits(last_item, seqnum) if last_item is not None
+                             else item is not None and seqnum <= last_channel[0])
+            if runs_per_item:
                 self.per_item.add(channel)
                 log.info("stream: %s seqnums count per item", channel)
             elif not (snapshot and item is not None and last_item is None):
@@ -493,7 +493,7 @@ class StreamSession:
             return
         if isinstance(message, SnapshotComplete):
             channel = str(message.channel or "")
-            if message.seqnum is not None and channel in _DATA_CHANNELS:
+            if message.seqnum is not None and channel in DATA_CHANNELS:
                 # A numbered marker (§4: seqnum unknown, L) takes a number in its channel's count:
                 # recorded like a snapshot's, or the next UPDATE would read as a gap (and loop).
                 self._sequencer.record(channel, message.item, message.seqnum, snapshot=True)

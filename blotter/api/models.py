@@ -146,17 +146,8 @@ class OrderStatus(StrEnum):
     MODIFY_PENDING = "MODIFY_PENDING"
 
 
-OPEN_STATUSES = frozenset(
-    {
-        OrderStatus.INITIALIZED,
-        OrderStatus.NEW_PENDING,
-        OrderStatus.ACTIVE,
-        OrderStatus.CANCEL_PENDING,
-        OrderStatus.MODIFY_PENDING,
-    }
-)
 # An order is open unless it is one of these: a status we do not know may still change (§3).
-DONE_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED})
+DONE_STATUSES = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
 
 
 class SelfTradePrevention(StrEnum):
@@ -553,7 +544,13 @@ def _given(value: Decimal | None) -> Decimal | None:
 PLACEHOLDER_KEYS = ("ext:", "row:")  # `Order.key` of an order without a real exchange id
 
 
-def placeholder_key(order: "Order") -> str | None:
+def _is_real_id(value: str | None) -> bool:
+    """An id that names something: not missing, "" nor the placeholder "0" (an order's while
+    pending, §3; a trade's match id when there is none)."""
+    return bool(value and value.strip().strip("0"))
+
+
+def _placeholder_key(order: "Order") -> str | None:
     """The key `order` had while its id was a placeholder (by external id), or None."""
     return PLACEHOLDER_KEYS[0] + order.external_id if order.external_id else None
 
@@ -591,7 +588,13 @@ class Order(WireModel):
     @property
     def has_id(self) -> bool:
         """Does it carry a real exchange id (not "", nor the placeholder "0")?"""
-        return bool(self.id.strip().strip("0"))
+        return _is_real_id(self.id)
+
+    @property
+    def former_key(self) -> str | None:
+        """The key it was shown under while its id was a placeholder (by external id), now that it
+        has a real id: where the pending row, time or stream state is to be found. None else."""
+        return _placeholder_key(self) if self.has_id else None
 
     @property
     def key(self) -> str:
@@ -600,7 +603,7 @@ class Order(WireModel):
         if self.has_id:
             return self.id
         if self.external_id:
-            return placeholder_key(self)  # type: ignore[return-value]
+            return _placeholder_key(self)  # type: ignore[return-value]
         info = self.order_info
         parts = (self.id, self.unreadable.get("id"), self.ref_external_id, info.client_id, info.instrument_id,
                  info.side, info.type, info.qty, info.price, info.msg_id)
@@ -675,7 +678,7 @@ def trade_key(match_id: str | None, order_id: str | None, side: object, timestam
     order in the same ns and size differ by price), numbers by value: the same trade from another
     source ("100" from REST, 100.0 from the stream) keeps one key."""
     side_text = getattr(side, "value", side)
-    if match_id and match_id.strip().strip("0"):
+    if _is_real_id(match_id):
         return f"{match_id}:{order_id}:{side_text}"
     return f"{order_id}:{side_text}:{timestamp}:{_by_value(qty)}:{_by_value(price)}"
 

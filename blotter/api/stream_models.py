@@ -23,7 +23,7 @@ __all__ = [
     "Channel", "Confirmation", "DepthData", "DepthLevel", "DepthMessage", "DropCopyMessage",
     "EbboData", "EbboMessage", "InstrumentMessage", "RequestType", "SnapshotComplete", "StreamMessage",
     "StreamRequest", "Subscription", "SubscriptionStatus", "TradeMessage", "TradePrint", "Unreadable",
-    "Update", "Welcome", "parse_message", "PUBLIC_CHANNELS", "EMPTY_DEPTH",
+    "Update", "Welcome", "parse_message", "PUBLIC_CHANNELS", "DATA_CHANNELS", "EMPTY_DEPTH",
 ]
 
 
@@ -37,6 +37,7 @@ class Channel(StrEnum):
 
 
 PUBLIC_CHANNELS = (Channel.INSTRUMENT, Channel.EBBO, Channel.DEPTH, Channel.TRADE)
+DATA_CHANNELS = (*PUBLIC_CHANNELS, Channel.DROPCOPY)  # every channel but WEBSOCKET (control)
 
 
 class Update(StrEnum):

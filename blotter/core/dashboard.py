@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from ..api.models import PLACEHOLDER_KEYS, Health, MarketQuote, Order, OrderStatus, Trade, placeholder_key
+from ..api.models import PLACEHOLDER_KEYS, Health, MarketQuote, Order, OrderStatus, Trade
 from ..config import Settings
 from .feeds import Backoff, Clock, Feed, FeedSet, TradesFetcher
 from .book_rows import BOOK_LEVELS, TapeLine, book_lines, book_store, own_resting, spread_bps, tape_store
@@ -150,7 +150,7 @@ class Dashboard:
         removed = [o.key for o in orders if not o.is_open]
         # An order shown while its id was a placeholder (keyed by its external id) now reported
         # under its real id: the same order, one row.
-        removed += [key for o in orders if o.has_id and (key := placeholder_key(o)) in store.items]
+        removed += [key for o in orders if (key := o.former_key) in store.items]
         diff = store.change([o for o in orders if o.is_open], removed)
         if diff.removed:
             self.order_times.forget(diff.removed)

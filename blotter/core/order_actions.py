@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ..api import ApiError, NotFound, ServerError, TransportError, TrueXClient, TrueXError
-from ..api.models import IdType, ModifyInfo, ModifyOrder, NewOrder, Order, OrderStatus
+from ..api.models import DONE_STATUSES, IdType, ModifyInfo, ModifyOrder, NewOrder, Order, OrderStatus
 from .audit_trail import AuditLog
 
 
@@ -41,7 +41,7 @@ class Outcome:
 
 
 # A cancel refused for one of these had nothing left to cancel.
-NOTHING_TO_CANCEL = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.CANCEL_PENDING)
+NOTHING_TO_CANCEL = (*DONE_STATUSES, OrderStatus.CANCEL_PENDING)
 
 
 def same_order(candidate: Order, order: Order, new_external_id: str | None = None) -> bool:

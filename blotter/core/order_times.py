@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..api.models import Activity, Order, placeholder_key
+from ..api.models import Activity, Order
 
 __all__ = ["OrderTime", "OrderTimes"]
 
@@ -42,7 +42,7 @@ class OrderTimes:
         known = self._times.get(key)
         if known is None:
             # First seen while its id was a placeholder (keyed by external id): that moment stands.
-            pending = self._times.get(placeholder) if (placeholder := placeholder_key(order)) else None
+            pending = self._times.get(former) if (former := order.former_key) else None
             known = self._times[key] = pending or OrderTime(self._now_ns(), False)
             if order.has_id and not known.from_exchange:
                 self._wanted[key] = order  # the activity trail is asked for by exchange id

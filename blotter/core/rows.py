@@ -175,32 +175,22 @@ def order_fingerprint(order: Order) -> tuple:
     )
 
 
-def _given(value: Decimal | None) -> bool:
-    return not is_not_given(value)  # 0 or a sentinel is "not given" (see `Order.price`)
-
-
 def _aligned(value: Decimal | None) -> Decimal | None:
     """A value to learn a column's decimals from: not one no instrument trades at (it would pad
     the column for the session)."""
     return None if value is None or abs(value) >= IMPOSSIBLE_PRICE else value
 
 
-def _price_raw(order: Order, unread: dict[str, str]) -> str | None:
-    if order.modify_info and _given(order.modify_info.new_price):
+def _amount_raw(order: Order, unread: dict[str, str], name: str) -> str | None:
+    """The text of the order's `name` ("price" or "qty") as sent when it did not read: the modify's,
+    else the order's. None when a value read; a modified value that read wins over the order's
+    (0 or a sentinel is "not given", see `Order.price`)."""
+    if order.modify_info and not is_not_given(getattr(order.modify_info, f"new_{name}")):
         return None
-    raw = unread.get("modify_info.new_price")
-    if raw is not None or order.price is not None:
+    raw = unread.get(f"modify_info.new_{name}")
+    if raw is not None or getattr(order, name) is not None:
         return raw
-    return unread.get("order_info.price")
-
-
-def _qty_raw(order: Order, unread: dict[str, str]) -> str | None:
-    if order.modify_info and _given(order.modify_info.new_qty):
-        return None
-    raw = unread.get("modify_info.new_qty")
-    if raw is not None or order.qty is not None:
-        return raw
-    return unread.get("order_info.qty")
+    return unread.get(f"order_info.{name}")
 
 
 def order_price_cell(order: Order, places: int, raw: str | None) -> Cell:
@@ -238,8 +228,8 @@ def order_row(order: Order, display: Display) -> Row:
         side_cell(info.side) if "order_info.side" not in unread else unreadable_cell(unread["order_info.side"]),
         order_time_cell(order, display),
         text_cell(info.type, unread.get("order_info.type")),
-        order_price_cell(order, pp, _price_raw(order, unread)),
-        amount_cell(qty, qp, _qty_raw(order, unread)),
+        order_price_cell(order, pp, _amount_raw(order, unread, "price")),
+        amount_cell(qty, qp, _amount_raw(order, unread, "qty")),
         amount_cell(order.executed_qty, qp, unread.get("exeuted_qty") or unread.get("executed_qty")),
         progress_bar(order.executed_qty, qty),
         amount_cell(order.leaves_qty, qp, unread.get("leaves_qty")),

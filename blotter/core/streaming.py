@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.models import MarketQuote, Order, placeholder_key
-from ..api.stream_models import PUBLIC_CHANNELS, Channel
+from ..api.models import MarketQuote, Order
+from ..api.stream_models import DATA_CHANNELS, Channel
 from .book import DepthBook, Tape
 
 __all__ = ["RECONCILE_SECONDS", "StreamBridge", "StreamOutcome"]
@@ -35,7 +35,7 @@ BALANCES_AFTER_FILL_SECONDS = 15.0  # fills move the balances: asked again after
 # it may have lost their data.
 _STREAMS = {Channel.EBBO: ("quotes",), Channel.DROPCOPY: ("orders", "trades", "balances")}
 # Data channels that are not DEPTH: their SNAPSHOT_COMPLETE is not the book's.
-_OTHER_DATA_CHANNELS = tuple(c for c in (*PUBLIC_CHANNELS, Channel.DROPCOPY) if c != Channel.DEPTH)
+_OTHER_DATA_CHANNELS = tuple(c for c in DATA_CHANNELS if c != Channel.DEPTH)
 _REST_FEEDS = ("orders", "trades", "quotes", "balances")
 # Drop-copy report types, as the events line says them.
 _REPORT_VERBS = {"REPORT_CONFIRM": "confirmed", "REPORT_REJECT": "rejected", "REPORT_TRADE": "filled",
@@ -333,7 +333,7 @@ class StreamBridge:
                 outcome.poke |= {"orders", "trades", "balances"}
                 continue
             key = order.key  # the orders pane's key: the id, or a stand-in while it is a placeholder
-            if order.has_id and (pending := placeholder_key(order)) in self._orders:
+            if (pending := order.former_key) in self._orders:
                 del self._orders[pending]  # its pending state, reported before the id was known
             before = self._orders.get(key)
             filled_before = before[0].filled if before is not None else self._polled_filled.get(key)
@@ -360,7 +360,7 @@ class StreamBridge:
         if sent_at is not None:
             self._polled_filled = {o.key: o.filled for o in polled}
         shown = {o.key: o for o in polled}
-        listed = {key for o in polled if o.has_id and (key := placeholder_key(o))}  # pending states REST has ids for
+        listed = {key for o in polled if (key := o.former_key)}  # pending states REST has ids for
         for order_id, (order, received) in list(self._orders.items()):
             if order_id in listed:
                 del self._orders[order_id]  # REST lists it under its real id: one row

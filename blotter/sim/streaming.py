@@ -43,7 +43,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from ..api.stream_models import Channel, RequestType, SubscriptionStatus, Update
+from ..api.stream_models import DATA_CHANNELS, Channel, RequestType, SubscriptionStatus, Update
 from . import stream_payloads as payloads
 from .engine import EngineEvent, Exchange, OrderEvent, TradePrint
 from .fault_injection import DROPCOPY_SCHEMAS, FaultConfig
@@ -52,7 +52,6 @@ from .signing import AcceptedKey, AuthFailure, verify_stream
 log = logging.getLogger(__name__)
 VERSION = "1.0.5"
 OLD_VERSION = "1.0.4"  # what a server without SNAPSHOT_COMPLETE says it is
-DATA_CHANNELS = (Channel.INSTRUMENT, Channel.EBBO, Channel.DEPTH, Channel.TRADE, Channel.DROPCOPY)
 STATE_CHANNELS = (Channel.INSTRUMENT, Channel.EBBO, Channel.DEPTH)  # compared and resent when changed
 SIGNED = (RequestType.SUBSCRIBE, RequestType.UNSUBSCRIBE)
 SUBSCRIBES = (RequestType.SUBSCRIBE, RequestType.SUBSCRIBE_NO_AUTH)
