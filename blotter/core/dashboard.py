@@ -316,6 +316,10 @@ class Dashboard:
         store = self.stores[name]
         if name in ("book", "tape"):
             return self._book_subtitle(name)
+        if not store.total and not {"orders": self.orders_loaded, "trades": self.trades_loaded}.get(name, True):
+            # Never "0 rows" before the first answer (a 401, a slow exchange): no orders is not
+            # the same as orders not read.
+            return "no answer yet"
         if name == "trades":
             parts = [store.status_text()]
         elif name == "positions" and not store.filter_text:

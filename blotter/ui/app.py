@@ -619,8 +619,12 @@ class BlotterApp(App[int]):
             self._orders_answered.set()
             if self.dashboard.order_times.wanted(1):
                 self._times_wanted.set()
-        if poll.bars_changed or name not in self._drawn_once:  # first data: show it now
+        if name not in self._drawn_once:  # first data: show it now, and the pane's count for "no answer yet"
             self._drawn_once.add(name)
+            if name in self.stores:
+                self.main.update_subtitle(name)
+            self.refresh_bars()
+        elif poll.bars_changed:
             self.refresh_bars()
 
     def _show_local(self, order: Order) -> None:

@@ -177,6 +177,24 @@ async def test_stale_and_failing_feeds_keep_their_data(make_app, fake_clock, fak
         assert "503" not in str(app.query_one("#status").render())
 
 
+async def test_a_pane_never_says_0_rows_before_its_first_answer(make_app, fake_clock, fake_client):
+    """A 401 (or a slow exchange) leaves the orders pane empty: "no answer yet", never "0 rows",
+    which would read as no active orders. The first answer, even an empty one, gives the count."""
+    fake_client.orders = []
+    fake_client.fail["orders"] = ServerError(503, "Service Unavailable")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: app.feeds["orders"].errors >= 1 and app.feeds["trades"].successes >= 1, pilot)
+        assert str(app.table("orders").border_subtitle) == "no answer yet"
+        assert "0" not in str(app.table("orders").border_subtitle)
+        assert str(app.table("trades").border_subtitle) != "no answer yet"  # it answered
+        del fake_client.fail["orders"]
+        fake_clock.advance(60)
+        await wait_for(lambda: app.feeds["orders"].successes >= 1, pilot)
+        await pilot.pause(0.05)
+        assert str(app.table("orders").border_subtitle) == "0 rows"  # an answer with no orders in it
+
+
 async def test_bad_rows_are_counted(make_app, fake_client):
     app = make_app()
     original = fake_client.active_orders
