@@ -20,12 +20,14 @@ from datetime import UTC, datetime, tzinfo
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, Field, PrivateAttr, SecretStr, StringConstraints, ValidationError, field_validator, model_validator,
+)
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .api._credentials import Credentials
@@ -93,8 +95,10 @@ class Settings(BaseSettings):
         "/v1/cefi on api.truex.co and api.uat.truex.co.",
     )
     api_version: str = DEFAULT_API_VERSION
-    user_id: str | None = None
-    api_key: str | None = None  # the HMAC key's UUID
+    # Ids as pasted: a space or newline at an end made a header no HTTP library sends. The secret
+    # is kept as given (it is signed byte for byte) and flagged in `notes` instead.
+    user_id: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
+    api_key: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None  # the HMAC key's UUID
     api_secret: SecretStr | None = None
     secret_command: str | None = None
     client_id: str | None = None  # default client for new orders; the user id when unset
@@ -170,6 +174,12 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return value or None  # an empty flag or init value; the environment's are dropped before
+
+    @model_validator(mode="after")
+    def _flag_a_padded_secret(self) -> Self:
+        if self.api_secret is not None and secret_is_padded(self.api_secret.get_secret_value()):
+            self._notes.append(PADDED_SECRET)
+        return self
 
     @field_validator("base_url")
     @classmethod
@@ -411,6 +421,17 @@ def expected_api_prefix(base_url: str) -> str | None:
     return None
 
 
+PADDED_SECRET = (
+    "TRUEX_API_SECRET starts or ends with a space, a line break or a quote. It is signed as given, so the "
+    "exchange will likely refuse it: paste the secret again without them."
+)
+
+
+def secret_is_padded(secret: str) -> bool:
+    """Whitespace or a quote at an end: what a paste or a quoted shell line leaves (never shown)."""
+    return bool(secret) and (secret != secret.strip() or secret[0] in "'\"" or secret[-1] in "'\"")
+
+
 def unauthorized_help(settings: Settings) -> str:
     """What to check after a 401, naming the settings involved. Never contains the secret."""
     if settings.api_secret is not None:
@@ -427,6 +448,7 @@ def unauthorized_help(settings: Settings) -> str:
         prefix_hint = f"; {host} expects {expected}"
     lines = [
         "The exchange refused the request's signature or credentials (401). Check:",
+        *([f"  - {PADDED_SECRET}"] if PADDED_SECRET in settings.notes else []),
         f"  - TRUEX_API_KEY (api_key, now {settings.api_key or 'unset'}): the UUID of your HMAC key",
         f"  - TRUEX_API_SECRET (or secret_command): the secret of that same key, whole, without extra spaces "
         f"or quotes; {secret_from}",

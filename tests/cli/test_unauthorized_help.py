@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from blotter.config import Settings, unauthorized_help
+from blotter.config import PADDED_SECRET, Settings, unauthorized_help
 from blotter.sim import DEMO_CREDENTIALS, Exchange, SimServer
 
 CANARY = "canary-secret-5f1e"
@@ -81,3 +81,43 @@ def test_other_errors_carry_no_credentials_help(sim, tmp_path):
     result = run(sim, tmp_path, "call", "GET", "/api/v1/orders/trade", "--query", "timestamp=12")
     assert result.returncode == 1 and "400" in result.stderr
     assert "TRUEX_API_SECRET" not in result.stderr
+
+
+def test_ids_pasted_with_spaces_or_a_line_break_are_read_without_them(monkeypatch):
+    monkeypatch.setenv("TRUEX_USER_ID", " 78932725357888855\n")
+    monkeypatch.setenv("TRUEX_API_KEY", f"{KEY} ")
+    settings = Settings(_env_file=None)
+    assert (settings.user_id, settings.api_key) == ("78932725357888855", KEY)
+    assert settings.notes == []
+
+
+@pytest.mark.parametrize("pasted", [f" {CANARY}", f"{CANARY}\n", f"'{CANARY}'", f'"{CANARY}"', f"{CANARY}\t"])
+def test_a_secret_with_spaces_or_quotes_at_an_end_is_kept_and_flagged_without_showing_it(monkeypatch, pasted):
+    monkeypatch.setenv("TRUEX_API_SECRET", pasted)
+    settings = Settings(_env_file=None, base_url="https://prod.truex.co", user_id="1", api_key=KEY)
+    assert settings.api_secret.get_secret_value() == pasted  # signed as given: never changed behind the trader
+    assert settings.notes == [PADDED_SECRET]
+    help_text = unauthorized_help(settings)
+    assert help_text.splitlines()[1] == f"  - {PADDED_SECRET}"  # the likely cause comes first
+    assert CANARY not in help_text and CANARY not in " ".join(settings.notes)
+
+
+def test_a_secret_with_inner_spaces_is_not_flagged():
+    settings = Settings(_env_file=None, api_secret="two words")
+    assert settings.notes == [] and PADDED_SECRET not in unauthorized_help(settings)
+
+
+def test_blotter_call_signs_in_with_a_key_and_user_id_pasted_with_a_trailing_space(sim, tmp_path):
+    # Before, the space reached the request's headers: "Transport error: LocalProtocolError".
+    result = run(sim, tmp_path, "call", "GET", "/api/v1/balances", TRUEX_API_KEY=DEMO_CREDENTIALS.key + " ",
+                 TRUEX_USER_ID=DEMO_CREDENTIALS.user_id + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)
+
+
+def test_blotter_call_with_a_padded_secret_says_so_before_and_after_the_401(sim, tmp_path):
+    result = run(sim, tmp_path, "call", "GET", "/api/v1/balances", TRUEX_API_SECRET=DEMO_CREDENTIALS.secret + " ")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"note: {PADDED_SECRET}\n")
+    assert f"Check:\n  - {PADDED_SECRET}" in result.stderr
+    assert DEMO_CREDENTIALS.secret not in result.stderr

@@ -295,3 +295,15 @@ async def test_filter_text_that_looks_like_markup_is_shown_literally(make_app):
         await pilot.pause()
         assert "filter: [bold red]x[/]" in app.table("orders")._border_subtitle.plain
         assert app.is_running
+
+
+async def test_a_secret_pasted_with_a_space_at_an_end_is_said_on_screen_at_start(make_app):
+    from blotter.config import PADDED_SECRET, Settings
+
+    settings = Settings(_env_file=None, user_id="42", environment="UAT", api_secret="canary-7c1d\n")
+    app = make_app(settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+        config = [n for n in app._notifications if n.title == "Config"]
+        assert [str(n.message) for n in config] == [PADDED_SECRET] and config[0].severity == "warning"
+        assert not any("canary-7c1d" in str(n.message) for n in app._notifications)
