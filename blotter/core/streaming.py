@@ -379,6 +379,20 @@ class StreamBridge:
                 shown.pop(order_id, None)
         return list(shown.values())
 
+    def later_state(self, answer: Order) -> Order | None:
+        """What the stream has already said of the order an action's `answer` (create, modify,
+        cancel) is about, when that is later than the answer: a done state, which is final, or an
+        open one updated after it. The answer can arrive after the stream's report of what followed
+        (a cancel's CANCEL_PENDING after the drop copy's CANCELED), and must not bring it back."""
+        told = self._orders.get(answer.key)
+        if told is None or not answer.is_open:
+            return None
+        state = told[0]
+        if not state.is_open:
+            return state
+        then, now = answer.update_timestamp, state.update_timestamp
+        return state if then and now and now > then else None
+
     def streamed_orders(self) -> dict[str, Order]:
         return {order_id: order for order_id, (order, _) in self._orders.items()}
 

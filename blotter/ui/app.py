@@ -629,8 +629,14 @@ class BlotterApp(App[int]):
 
     def _show_local(self, order: Order) -> None:
         """Show the exchange's answer to an order action at once, selected (the trader sees the order
-        they just placed or changed); the next poll reconciles it."""
-        self.local_orders.show(order)
+        they just placed or changed); the next poll reconciles it. When the stream has already said
+        what came after the answer, that is shown instead, and a done order stays off the list."""
+        stream = self.dashboard.stream
+        later = stream.later_state(order) if stream is not None else None
+        self.local_orders.show(later or order)
+        if later is not None and not later.is_open:
+            return  # the stream took it off the list already
+        order = later or order
         self.main.apply("orders", self.stores["orders"].upsert([order]))
         self.table("orders").select_key(order.key)
 

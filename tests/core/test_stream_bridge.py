@@ -159,6 +159,29 @@ def test_a_streamed_cancel_removes_the_order_and_a_fill_asks_for_trades():
     assert {"trades", "balances"} <= fill.poke
 
 
+T0 = 1_790_000_000_000_000_000  # ns
+
+
+def updated(o: Order, ns: int | None) -> Order:
+    return o.model_copy(update={"update_timestamp": None if ns is None else T0 + ns})
+
+
+def test_an_actions_answer_gives_way_to_a_later_state_the_stream_already_reported():
+    b = bridge()
+    live(b, "DROPCOPY")
+    answer = updated(order("A", status="CANCEL_PENDING"), 1_000)
+    assert b.later_state(answer) is None  # the stream said nothing of A
+    b.handle(dropcopy(updated(order("A", status="CANCELED", leaves="0"), 2_000), "REPORT_CANCELED"))
+    assert b.later_state(answer).status == "CANCELED"
+    assert b.later_state(updated(answer, None)).status == "CANCELED"  # done is final, whatever the times
+    b.handle(dropcopy(updated(order("B", price="101"), 3_000)))
+    modify = updated(order("B", status="MODIFY_PENDING"), 2_500)
+    assert b.later_state(modify).order_info.price == Decimal("101")  # updated after the answer
+    assert b.later_state(updated(modify, 3_500)) is None  # the answer is the later one
+    assert b.later_state(updated(modify, None)) is None  # no time to compare: the answer stands
+    assert b.later_state(updated(order("B", status="CANCELED", leaves="0"), 1)) is None  # done answers stand
+
+
 def test_unreadable_drop_copy_keeps_nothing_and_reconciles():
     b = bridge()
     live(b, "DROPCOPY")

@@ -193,6 +193,30 @@ async def test_a_fill_reaches_the_trades_pane_from_the_drop_copy(server, tmp_pat
         assert fills() == 1
 
 
+async def test_a_cancels_answer_that_comes_after_the_drop_copys_canceled_does_not_bring_the_row_back(
+        server, tmp_path):
+    """Under load the drop copy's CANCELED can be read before the DELETE's answer (CANCEL_PENDING)
+    is shown. Before, that answer put the row back, open, until the next reconciling poll (15 s)."""
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        polls = app.feeds["orders"].successes
+        instrument = next(iter(app.catalog.instruments))
+        placed = await app.client.create_order(NewOrder(external_id="late-answer", info=OrderInfo(
+            client_id=demo_credentials().user_id, instrument_id=instrument, side="BUY", type="LIMIT",
+            qty=Decimal("0.001"), price=Decimal("1"), tif="GTC")))
+        await wait_for(lambda: placed.id in app.stores["orders"].items, pilot, timeout=5)
+        outcome = await app.order_service.cancel(app.stores["orders"].items[placed.id])
+        assert outcome.order.status == "CANCEL_PENDING"
+        server.exchange.step()  # canceled; the drop copy says so before the answer is shown
+        await wait_for(lambda: placed.id not in app.stores["orders"].items, pilot, timeout=5)
+        app.order_entry.done(outcome)
+        await pilot.pause()
+        assert placed.id not in app.stores["orders"].items
+        assert app.local_orders.is_ours(placed.id)  # still counted as acted on here
+        assert app.feeds["orders"].successes == polls
+
+
 async def test_frames_the_stream_cannot_read_are_counted_on_the_status_line(server, tmp_path):
     """Said once on the events line per kind of frame, and counted, with the latest reason, on the
     status line (once, not per feed); the feeds keep streaming."""
