@@ -21,6 +21,7 @@ from ..core.panes import PANES, TITLES
 from ..core.store import Diff, KeyedStore
 from .widgets.bars import EventLine, HeaderBar, StatusLine
 from .widgets.footer import RankedFooter
+from .widgets.in_order_input import InOrderInput
 from .widgets.live_table import CELL_STYLE_CLASSES, LiveTable, cell_styles_css, token_style
 
 __all__ = ["MainScreen"]
@@ -112,7 +113,7 @@ class MainScreen(Screen):
         with Horizontal(id="bottom"):
             for name in self.BOTTOM:
                 yield LiveTable(self.stores[name], title=self._title(name), id=name, cell_styles=self.cell_style)
-        yield Input(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
+        yield InOrderInput(placeholder="filter the pane…  enter keeps, esc clears", id="filter")
         yield EventLine(" no order events yet", id="events")
         yield StatusLine(id="status")
         yield RankedFooter(self.footer_ranking)

@@ -161,6 +161,36 @@ async def test_modify_with_keys_only_sends_both_fields(make, sim):
         assert [r["order_id"] for r in requests(sim, "modify")] == [order.id]
 
 
+def burst(app, *keys: tuple[str, str | None]) -> None:
+    """Keys posted together, as a slow SSH link delivers what was typed during a stall."""
+    from textual import events
+
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def test_keys_arriving_together_are_applied_in_the_order_typed(make, sim):
+    # Textual runs an Input's backspace through the app's bindings, after the digits typed behind
+    # it (Textual #6605): here the price came out empty, or as another number.
+    app = make()
+    async with app.run_test(size=NARROW) as pilot:
+        await ready(app, pilot)
+        await keys(pilot, "m")
+        await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
+        await keys(pilot, "tab", "end")
+        price = app.screen.query_one("#price")
+        typed = price.value[:-2] + "75"
+        burst(app, ("backspace", None), ("backspace", None), ("7", "7"), ("5", "5"))
+        await pilot.pause()
+        assert price.value == typed
+        burst(app, *[("backspace", None)] * len(typed), *[(c if c != "." else "full_stop", c) for c in "190.5"])
+        await pilot.pause()
+        assert price.value == "190.5"
+        burst(app, ("left", None), ("left", None), ("4", "4"))  # the arrows are bindings too
+        await pilot.pause()
+        assert price.value == "1904.5"
+
+
 async def test_modify_says_so_when_nothing_would_change(make, sim):
     app = make()
     async with app.run_test(size=NARROW) as pilot:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Static
 
 from ...core.alerts import AlertInputError, AlertSpec, Direction, Reference, parse_alert
 from ...core.format import fmt_amount, fmt_derived
+from ..widgets.in_order_input import InOrderInput
 
 HINT = ("Type > or < (above / below) and a level; add last to watch the last trade.\n"
         "e.g. > 97000 · below 3,400.5 last · enter sets · esc closes")
@@ -104,7 +105,7 @@ class AlertDialog(ModalScreen[AlertSpec | None]):
             yield Static(now_text(self.prices[Reference.MID], self.prices[Reference.LAST]), id="prices",
                          markup=False)
             yield Static(HINT, classes="hint", markup=False)
-            yield Input(self.prefill, placeholder="> 97000", id="rule", select_on_focus=False)
+            yield InOrderInput(self.prefill, placeholder="> 97000", id="rule", select_on_focus=False)
             yield Static("", id="preview", markup=False)
             if self.existing:
                 yield Static(f"Already set on {self.name_shown}:", id="existing-title", markup=False)

@@ -19,6 +19,7 @@ from ...core.format import fmt_amount
 from ...core.order_ticket import LABELS, ModifyCheck, check_modify
 from ...core.reference import Catalog
 from .order_form import FormCheck, OrderForm
+from ..widgets.in_order_input import InOrderInput
 
 HINT = "Focus starts in Quantity; edit in place. tab / shift+tab: next / previous; ctrl+s sends; esc closes."
 
@@ -70,9 +71,9 @@ class ModifyScreen(OrderForm):
             yield Static(HINT, classes="hint")
             with Grid(id="form"):
                 yield Static(LABELS["qty"], id="label-qty", classes="label")
-                yield Input(fmt_amount(order.qty, grouping=False), placeholder="new quantity", id="qty")
+                yield InOrderInput(fmt_amount(order.qty, grouping=False), placeholder="new quantity", id="qty")
                 yield Static(LABELS["price"], id="label-price", classes="label")
-                yield Input(fmt_amount(order.price, grouping=False), placeholder="new price", id="price",
+                yield InOrderInput(fmt_amount(order.price, grouping=False), placeholder="new price", id="price",
                             disabled=order.price is None)
             yield Static("", id="errors", markup=False)
             yield Static("", id="figures", markup=False)

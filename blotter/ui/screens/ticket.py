@@ -29,6 +29,7 @@ from ...core.order_ticket import (
 )
 from ...core.reference import Catalog
 from .order_form import FormCheck, OrderForm
+from ..widgets.in_order_input import InOrderInput
 
 STP_CHOICES = [("client setting" if stp == "" else stp, stp) for stp in STPS]
 KEEP_OPEN = {
@@ -111,19 +112,19 @@ class TicketScreen(OrderForm):
                 yield label("tif")
                 yield Select([("GTC", "GTC"), ("IOC", "IOC")], value="GTC", allow_blank=False, id="tif")
                 yield label("qty")
-                yield Input(placeholder="base quantity", id="qty")
+                yield InOrderInput(placeholder="base quantity", id="qty")
                 yield label("price")
-                yield Input(placeholder="limit price", id="price")
+                yield InOrderInput(placeholder="limit price", id="price")
                 yield label("stp")
                 yield Select(STP_CHOICES, value="", allow_blank=False, id="stp")
                 yield label("post_only", "")
                 yield Checkbox("Post-only (ALO)", id="post_only")
                 yield label("client_id")
-                yield Input(self.client_id, placeholder="client id", id="client_id")
+                yield InOrderInput(self.client_id, placeholder="client id", id="client_id")
                 yield Static("")
                 yield Static("")
                 yield label("external_id", "Ext. id")
-                yield Input(new_external_id(), id="external_id")
+                yield InOrderInput(new_external_id(), id="external_id")
             yield Static("", id="errors", markup=False)
             yield Static("", id="figures", markup=False)
             yield Static("", id="expected", markup=False)
