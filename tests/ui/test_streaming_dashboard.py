@@ -33,6 +33,16 @@ def make(server, tmp_path, **settings):
                       preferences_path=tmp_path / "preferences.json")
 
 
+async def place_resting(app, pilot, external_id: str):
+    """A BUY far below the market, placed over REST; returns once the orders pane has it."""
+    instrument = next(iter(app.catalog.instruments))
+    placed = await app.client.create_order(NewOrder(external_id=external_id, info=OrderInfo(
+        client_id=demo_credentials().user_id, instrument_id=instrument, side="BUY", type="LIMIT",
+        qty=Decimal("0.001"), price=Decimal("1"), tif="GTC")))
+    await wait_for(lambda: placed.id in app.stores["orders"].items, pilot, timeout=5)
+    return placed
+
+
 def status_line(app) -> str:
     return str(app.query_one("#status").render())
 
@@ -55,11 +65,7 @@ async def test_orders_come_from_the_drop_copy_while_rest_slows_down(server, tmp_
         app.refresh_bars()
         assert "orders stream" in status_line(app) and "quotes stream" in status_line(app)
         polls = app.feeds["orders"].successes
-        instrument = next(iter(app.catalog.instruments))
-        placed = await app.client.create_order(NewOrder(external_id="stream-1", info=OrderInfo(
-            client_id=demo_credentials().user_id, instrument_id=instrument, side="BUY", type="LIMIT",
-            qty=Decimal("0.001"), price=Decimal("1"), tif="GTC")))
-        await wait_for(lambda: placed.id in app.stores["orders"].items, pilot, timeout=5)
+        placed = await place_resting(app, pilot, "stream-1")
         assert app.feeds["orders"].successes == polls  # the row came from the stream, not a poll
         await app.client.cancel_order(placed.id)
         server.exchange.step()  # the exchange acts on the cancel
@@ -201,11 +207,7 @@ async def test_a_cancels_answer_that_comes_after_the_drop_copys_canceled_does_no
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(lambda: polled(app) and streaming(app), pilot)
         polls = app.feeds["orders"].successes
-        instrument = next(iter(app.catalog.instruments))
-        placed = await app.client.create_order(NewOrder(external_id="late-answer", info=OrderInfo(
-            client_id=demo_credentials().user_id, instrument_id=instrument, side="BUY", type="LIMIT",
-            qty=Decimal("0.001"), price=Decimal("1"), tif="GTC")))
-        await wait_for(lambda: placed.id in app.stores["orders"].items, pilot, timeout=5)
+        placed = await place_resting(app, pilot, "late-answer")
         outcome = await app.order_service.cancel(app.stores["orders"].items[placed.id])
         assert outcome.order.status == "CANCEL_PENDING"
         server.exchange.step()  # canceled; the drop copy says so before the answer is shown

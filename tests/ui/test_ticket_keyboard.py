@@ -41,6 +41,12 @@ async def open_ticket(app, pilot) -> TicketScreen:
     return app.screen
 
 
+async def open_modify(app, pilot) -> ModifyScreen:
+    await keys(pilot, "m")
+    await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
+    return app.screen
+
+
 def on_exchange(sim, external_id: str):
     found = [o for o in sim.exchange.orders.values() if o.external_id == external_id]
     assert len(found) == 1, found
@@ -146,9 +152,7 @@ async def test_modify_with_keys_only_sends_both_fields(make, sim):
     async with app.run_test(size=NARROW) as pilot:
         await ready(app, pilot)
         order = app.selected_order
-        await keys(pilot, "m")
-        await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
-        modify = app.screen
+        modify = await open_modify(app, pilot)
         assert app.focused.id == "qty" and app.focused.value == f"{order.qty:f}"  # opened with the current values
         assert modify.query_one("#price").value == f"{order.price:f}"
         new_price = order.price - app.catalog.price_increment(order.order_info.instrument_id) * 3
@@ -175,10 +179,8 @@ async def test_keys_arriving_together_are_applied_in_the_order_typed(make, sim):
     app = make()
     async with app.run_test(size=NARROW) as pilot:
         await ready(app, pilot)
-        await keys(pilot, "m")
-        await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
+        price = (await open_modify(app, pilot)).query_one("#price")
         await keys(pilot, "tab", "end")
-        price = app.screen.query_one("#price")
         typed = price.value[:-2] + "75"
         burst(app, ("backspace", None), ("backspace", None), ("7", "7"), ("5", "5"))
         await pilot.pause()
@@ -195,9 +197,7 @@ async def test_modify_says_so_when_nothing_would_change(make, sim):
     app = make()
     async with app.run_test(size=NARROW) as pilot:
         await ready(app, pilot)
-        await keys(pilot, "m")
-        await wait_for(lambda: isinstance(app.screen, ModifyScreen), pilot)
-        modify = app.screen
+        modify = await open_modify(app, pilot)
         assert text(modify.query_one("#errors")) == ""  # not on opening
         await keys(pilot, "ctrl+s")
         assert text(modify.query_one("#errors")) == "Nothing to change: edit the quantity or the price"
