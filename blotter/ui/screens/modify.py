@@ -18,8 +18,8 @@ from ...core.order_actions import Outcome
 from ...core.format import fmt_amount
 from ...core.order_ticket import LABELS, ModifyCheck, check_modify
 from ...core.reference import Catalog
-from .order_form import FormCheck, OrderForm
 from ..widgets.in_order_input import InOrderInput
+from .order_form import FormCheck, OrderForm
 
 HINT = "Focus starts in Quantity; edit in place. tab / shift+tab: next / previous; ctrl+s sends; esc closes."
 

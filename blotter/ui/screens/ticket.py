@@ -28,8 +28,8 @@ from ...core.order_ticket import (
     prefill_price,
 )
 from ...core.reference import Catalog
-from .order_form import FormCheck, OrderForm
 from ..widgets.in_order_input import InOrderInput
+from .order_form import FormCheck, OrderForm
 
 STP_CHOICES = [("client setting" if stp == "" else stp, stp) for stp in STPS]
 KEEP_OPEN = {
