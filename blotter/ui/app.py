@@ -605,6 +605,8 @@ class BlotterApp(App[int]):
             self._alerts_fired(fired)
 
     def _draw(self, name: str, poll: Poll) -> None:
+        if not self.is_running:
+            return  # closing: the panes are being removed, and a poll or the stream's frame may land once more
         if name in self.stores:
             self.main.apply(name, poll.diff)
         for pane, diff in poll.others.items():
@@ -664,7 +666,7 @@ class BlotterApp(App[int]):
                 times.failed(wanted)
                 continue
             changed = times.learn(wanted, trail.items)
-            if changed:
+            if changed and self.is_running:  # not while closing: the panes are being removed
                 self.main.apply("orders", self.stores["orders"].rerender(changed))
             if times.wanted(1):
                 self._times_wanted.set()

@@ -32,6 +32,9 @@ class StreamHost(Protocol):
     feeds: FeedSet
 
     @property
+    def is_running(self) -> bool: ...
+
+    @property
     def main(self) -> MainScreen: ...
     def draw_poll(self, name: str, poll: Poll) -> None: ...
     def quotes_seen(self, quotes: list[Any]) -> None: ...
@@ -105,6 +108,8 @@ class StreamLink:
 
     def _draw_frame(self) -> None:
         self._frame_due = False
+        if not self.host.is_running:
+            return  # the app is closing and its panes are going: the frame's timer fired once more
         quotes, self._quotes = self._quotes, None
         if quotes is not None:
             dashboard = self.host.dashboard

@@ -219,6 +219,20 @@ async def test_a_cancels_answer_that_comes_after_the_drop_copys_canceled_does_no
         assert app.feeds["orders"].successes == polls
 
 
+async def test_a_poll_or_a_stream_frame_landing_as_the_app_closes_draws_nothing(server, tmp_path):
+    """Seen once in CI: the stream's frame timer fired while the closing app removed its panes, and
+    NoMatches('#quotes') was raised at exit. Quitting the real app would have ended in a traceback."""
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        await pilot.press("6")  # the book shows: a frame draws it too
+        link = app.stream
+    assert not app.is_running and not app.main.query("LiveTable")  # closed: the panes are gone
+    app.draw_poll("quotes", app.dashboard.take_quotes([], 0))  # raised NoMatches before
+    link._quotes, link._book_due = [], True
+    link._draw_frame()  # raised NoMatches before
+
+
 async def test_frames_the_stream_cannot_read_are_counted_on_the_status_line(server, tmp_path):
     """Said once on the events line per kind of frame, and counted, with the latest reason, on the
     status line (once, not per feed); the feeds keep streaming."""
