@@ -80,6 +80,9 @@ FOOTER_RANKING = (
 )
 
 
+SEVERITY_RANK = {"information": 0, "warning": 1, "error": 2}  # which toast may replace which
+
+
 class BlotterApp(App[int]):
     CSS_PATH = "blotter.tcss"
     TITLE = "blotter"
@@ -287,14 +290,19 @@ class BlotterApp(App[int]):
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
         """Toasts are plain text: they carry server strings (problem details, ids) that must never
-        be read as markup. One at a time: a stack of them climbs over the panes; the events line
-        keeps the record."""
+        be read as markup. One at a time, but for a graver one still up: a stack of them climbs
+        over the panes, and the events line keeps the record."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _on_notify(self, event) -> None:
         # `notify` only posts a message: clearing there would miss the toasts posted in the same
-        # tick (three feeds failing at once showed three). The newest replaces the others here.
-        self._notifications.clear()
+        # tick (three feeds failing at once showed three). The newest replaces the others here,
+        # except those of a graver severity, which stay their time: a cancel-all's failures were
+        # replaced by the "canceled" toast of its other orders a moment later.
+        rank = SEVERITY_RANK.get(event.notification.severity, 0)
+        for shown in list(self._notifications):
+            if SEVERITY_RANK.get(shown.severity, 0) <= rank:
+                del self._notifications[shown]
         super()._on_notify(event)
 
     def _tell(self, told: Told) -> None:

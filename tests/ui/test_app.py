@@ -307,3 +307,21 @@ async def test_a_secret_pasted_with_a_space_at_an_end_is_said_on_screen_at_start
         config = [n for n in app._notifications if n.title == "Config"]
         assert [str(n.message) for n in config] == [PADDED_SECRET] and config[0].severity == "warning"
         assert not any("canary-7c1d" in str(n.message) for n in app._notifications)
+
+
+async def test_a_toast_replaces_the_others_but_not_a_graver_one(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: polled(app), pilot)
+
+        async def toast(title: str, severity: str) -> list[str]:
+            app.notify(title, title=title, severity=severity)
+            await pilot.pause()
+            return [n.title for n in app._notifications]
+
+        assert await toast("fill 1", "information") == ["fill 1"]
+        assert await toast("fill 2", "information") == ["fill 2"]  # one at a time
+        assert await toast("feed failing", "warning") == ["feed failing"]
+        assert await toast("cancel-all failed", "error") == ["cancel-all failed"]
+        assert await toast("fill 3", "information") == ["cancel-all failed", "fill 3"]  # the error stays its time
+        assert await toast("another error", "error") == ["another error"]

@@ -219,6 +219,30 @@ async def test_a_cancels_answer_that_comes_after_the_drop_copys_canceled_does_no
         assert app.feeds["orders"].successes == polls
 
 
+async def test_a_cancel_alls_failures_stay_on_screen_when_the_other_cancels_are_toasted(server, tmp_path):
+    """One toast at a time, but a graver one stays its time: before, the drop copy's CANCELED for the
+    other orders replaced the cancel-all report, and with it the order that was not canceled."""
+    from blotter.ui.screens.confirm import ConfirmScreen
+
+    def toasts(title: str) -> list:
+        return [n for n in app._notifications if n.title == title]
+
+    app = make(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: polled(app) and streaming(app), pilot)
+        stuck = await place_resting(app, pilot, "stuck-1")
+        server.faults.update({"status": 503, "paths": [f"/orders/{stuck.id}"], "methods": ["DELETE"]})
+        await pilot.press("1", "C")
+        await wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        await pilot.press("y")
+        await wait_for(lambda: toasts("Cancel all"), pilot, timeout=10)
+        report = toasts("Cancel all")[0]
+        assert report.severity == "error" and "stuck-1" in str(report.message)
+        server.exchange.step()  # the others are canceled: the drop copy says so, and they are toasted
+        await wait_for(lambda: toasts("Canceled"), pilot, timeout=10)
+        assert toasts("Cancel all") == [report]
+
+
 async def test_a_poll_or_a_stream_frame_landing_as_the_app_closes_draws_nothing(server, tmp_path):
     """Seen once in CI: the stream's frame timer fired while the closing app removed its panes, and
     NoMatches('#quotes') was raised at exit. Quitting the real app would have ended in a traceback."""
